@@ -1,0 +1,389 @@
+/* sched.c - The scheduler: who runs next, and the determinism contract.
+ *
+ * The contract. A run is a pure function of (inputs, seed, strategy, recorded choices):
+ *  1. Time advances only to the deadline of the earliest armed timer, ordered by (boot time,
+ *     arming sequence number); the monotonic heap's deadlines are converted to boot time with
+ *     the current pause offset. Nothing reads the host clock.
+ *  2. At each instant, every timer due at that instant fires first (in that order); the
+ *     callbacks make threads ready. Then, while threads are ready, one is picked and run until
+ *     it parks, yields or finishes; timers armed for the same instant fire before the next
+ *     pick. So the set of threads ready "at once" is as large as the model allows, and the
+ *     strategy sees all of them.
+ *  3. When more than one thread is ready, the strategy picks (sim_choose); `fifo` takes the one
+ *     made ready first. Every choice with more than one alternative is recorded, so `replay`
+ *     reproduces any run, choice by choice.
+ *  4. Within a thread, ready tasks run in the order they became ready (a local executor).
+ *
+ * Direct switching. A task that parks runs the scheduler on its own stack and switches
+ * straight into the next task (SimGrid's raw factory does the same); the context of sim_run
+ * is resumed only when the run ends. A task woken before it switched away (a timer due now)
+ * continues without any switch at all.
+ *
+ * Ending. The run ends when every non-daemon thread has finished (complete), when nothing is
+ * ready and nothing is scheduled (stalled if non-daemon threads are still parked, quiescent
+ * otherwise), at the time limit (events later than the limit never happen; the clock stops at
+ * the limit), when the event budget is spent, or on sim_stop. Tasks still parked then are
+ * never resumed; their stacks are unmapped by sim_destroy.
+ */
+#include "sim_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if SIM_ASAN
+#include <pthread.h>
+#include <sanitizer/common_interface_defs.h>
+#endif
+
+_Thread_local sim_t *sim__running;
+
+/* ---- Ready ring ----------------------------------------------------------------------------- */
+
+void sim__thread_make_ready(sim_t *s, sim_thread_t *th)
+{
+    SIM_ASSERT(s->ready_count < s->ready_capacity);
+    th->state = SIM_THREAD_READY;
+    s->ready[(s->ready_head + s->ready_count) & (s->ready_capacity - 1)] = th;
+    s->ready_count++;
+}
+
+/* Removes and returns the index-th ready thread, keeping the others in order. */
+static sim_thread_t *ready_take(sim_t *s, uint32_t index)
+{
+    uint32_t mask = s->ready_capacity - 1;
+    sim_thread_t *th = s->ready[(s->ready_head + index) & mask];
+    if (index == 0) {
+        s->ready_head = (s->ready_head + 1) & mask;
+    } else {
+        for (uint32_t i = index; i + 1 < s->ready_count; i++)
+            s->ready[(s->ready_head + i) & mask] = s->ready[(s->ready_head + i + 1) & mask];
+    }
+    s->ready_count--;
+    return th;
+}
+
+/* ---- Choices -------------------------------------------------------------------------------- */
+
+static void choice_record(sim_t *s, uint32_t c)
+{
+    if (__builtin_expect(s->choices_size + 5 > s->choices_capacity, 0)) {
+        size_t cap = s->choices_capacity ? s->choices_capacity * 2 : 4096;
+        uint8_t *p = sim__realloc(s, s->choices, cap);
+        SIM_ASSERT(p != NULL); /* out of memory while recording: nothing sensible to do */
+        s->choices = p;
+        s->choices_capacity = cap;
+    }
+    do {
+        uint8_t byte = c & 0x7f;
+        c >>= 7;
+        s->choices[s->choices_size++] = byte | (c ? 0x80 : 0);
+    } while (c);
+}
+
+uint32_t sim_choose(sim_t *s, uint32_t n)
+{
+    SIM_ASSERT(n >= 1);
+    if (n == 1)
+        return 0;
+    /* fifo always answers 0: spare the indirect call on the hot path. */
+    uint32_t c = s->strategy == &sim__strategy_fifo ? 0 : s->strategy->choose(s, n);
+    if (c >= n) {
+        /* Only replay can diverge; end the run at the next scheduling point. */
+        if (s->stop_request == SIM_END_NONE)
+            s->stop_request = SIM_END_DIVERGED;
+        c = 0;
+    }
+    choice_record(s, c);
+    s->stats.choices++;
+    return c;
+}
+
+const uint8_t *sim_choices(const sim_t *s, size_t *size)
+{
+    *size = s->choices_size;
+    return s->choices;
+}
+
+uint64_t sim_choices_count(const sim_t *s)
+{
+    return s->stats.choices;
+}
+
+/* ---- Picking the next task ------------------------------------------------------------------ */
+
+/* Boot-time deadline of the earliest armed timer and its clock, or -1 if none can fire. */
+static inline int next_timer(const sim_t *s, int64_t *boot_ns)
+{
+    const sim_heap_t *hb = &s->heap[SIM_CLOCK_BOOT];
+    const sim_heap_t *hm = &s->heap[SIM_CLOCK_MONO];
+    if (hm->count && !s->mono_paused) {
+        sim_heap_key_t mk = hm->entries[0].key;
+        int64_t m = sim__heap_key_deadline(mk);
+        int64_t m_boot = m > INT64_MAX - s->mono_offset_ns ? INT64_MAX : m + s->mono_offset_ns;
+        if (hb->count) {
+            sim_heap_key_t bk = hb->entries[0].key;
+            int64_t b = sim__heap_key_deadline(bk);
+            if (b < m_boot || (b == m_boot && (uint64_t)bk < (uint64_t)mk)) {
+                *boot_ns = b;
+                return SIM_CLOCK_BOOT;
+            }
+        }
+        *boot_ns = m_boot;
+        return SIM_CLOCK_MONO;
+    }
+    if (hb->count) {
+        *boot_ns = sim__heap_key_deadline(hb->entries[0].key);
+        return SIM_CLOCK_BOOT;
+    }
+    return -1;
+}
+
+static bool budget_spent(sim_t *s)
+{
+    if (s->events_max && s->stats.events >= s->events_max) {
+        s->end = SIM_END_EVENT_BUDGET;
+        return true;
+    }
+    return false;
+}
+
+static void fire(sim_t *s, int which)
+{
+    sim_heap_t *h = &s->heap[which];
+    sim_timer_t *t = h->entries[0].timer;
+    sim__heap_remove(h, 0);
+    s->stats.timers_fired++;
+    s->stats.events++;
+    s->in_callback = true;
+    t->fn(s, t);
+    s->in_callback = false;
+}
+
+/* True (with s->end set) when the run must end before anything else happens. */
+static bool run_is_over(sim_t *s)
+{
+    if (s->stop_request != SIM_END_NONE) {
+        s->end = s->stop_request;
+        return true;
+    }
+    if (s->nondaemon_created && s->nondaemon_alive == 0) {
+        s->end = SIM_END_COMPLETE;
+        return true;
+    }
+    return false;
+}
+
+static sim_task_t *dispatch(sim_t *s)
+{
+    uint32_t index = s->ready_count > 1 ? sim_choose(s, s->ready_count) : 0;
+    sim_thread_t *th = ready_take(s, index);
+    sim_task_t *t = th->current;
+    if (!t) {
+        t = sim__thread_pop_task(th);
+        SIM_ASSERT(t != NULL);
+        th->current = t;
+    }
+    th->state = SIM_THREAD_RUNNING;
+    s->stats.dispatches++;
+    s->stats.events++;
+    return t;
+}
+
+static sim_task_t *pick(sim_t *s)
+{
+    for (;;) {
+        if (run_is_over(s))
+            return NULL;
+        int64_t when = 0;
+        int which;
+        while ((which = next_timer(s, &when)) >= 0 && when <= s->now_boot_ns) {
+            if (budget_spent(s))
+                return NULL;
+            fire(s, which);
+        }
+        if (s->stop_request != SIM_END_NONE)
+            continue;
+        if (s->ready_count)
+            return budget_spent(s) ? NULL : dispatch(s);
+        if (which < 0) {
+            s->end = s->nondaemon_alive ? SIM_END_STALLED : SIM_END_QUIESCENT;
+            return NULL;
+        }
+        if (s->time_limit_ns && when > s->time_limit_ns) {
+            if (s->time_limit_ns > s->now_boot_ns)
+                s->now_boot_ns = s->time_limit_ns;
+            s->end = SIM_END_TIME_LIMIT;
+            return NULL;
+        }
+        SIM_ASSERT(when >= s->now_boot_ns);
+        s->now_boot_ns = when;
+    }
+}
+
+/* ---- Switching ------------------------------------------------------------------------------ */
+
+static void switch_to(sim_t *s, sim_task_t *from, sim_task_t *to)
+{
+    sim_ctx_t *from_ctx = from ? &from->ctx : &s->main_ctx;
+    sim_ctx_t *to_ctx = to ? &to->ctx : &s->main_ctx;
+    s->current = to;
+    if (to)
+        to->state = SIM_TASK_RUNNING;
+    s->stats.switches++;
+#if SIM_ASAN
+    void **fake = from ? &from->asan_fake_stack : &s->asan_main_fake_stack;
+    bool from_dies = from && from->state == SIM_TASK_DONE;
+    const void *bottom = to ? (const void *)(to->stack_map + (to->stack_map_size - to->stack_size))
+                            : s->asan_main_bottom;
+    size_t size = to ? to->stack_size : s->asan_main_size;
+    __sanitizer_start_switch_fiber(from_dies ? NULL : fake, bottom, size);
+    sim__ctx_switch(from_ctx, to_ctx);
+    __sanitizer_finish_switch_fiber(*fake, NULL, NULL);
+#else
+    sim__ctx_switch(from_ctx, to_ctx);
+#endif
+}
+
+void sim__schedule(sim_t *s)
+{
+    sim_task_t *from = s->current;
+    sim_task_t *to = pick(s);
+    if (to == from) {
+        if (to)
+            to->state = SIM_TASK_RUNNING;
+        return;
+    }
+    switch_to(s, from, to);
+}
+
+/* ---- Park and wake -------------------------------------------------------------------------- */
+
+intptr_t sim_park(sim_t *s, sim_park_mode_t mode)
+{
+    SIM__MAY_BLOCK(s);
+    sim_task_t *t = s->current;
+    sim_thread_t *th = t->thread;
+    t->state = SIM_TASK_PARKED;
+    t->park_mode = (uint8_t)mode;
+    if (mode == SIM_PARK_THREAD) {
+        th->state = SIM_THREAD_BLOCKED;
+        sim__schedule(s);
+        return t->result;
+    }
+    /* An await: the thread's executor polls its next ready task, if any, without going
+     * through the run's scheduler (a real executor does not give up the CPU either). */
+    th->current = NULL;
+    sim_task_t *next = sim__thread_pop_task(th);
+    if (next && !budget_spent(s) && s->stop_request == SIM_END_NONE) {
+        th->current = next;
+        s->stats.dispatches++;
+        s->stats.events++;
+        switch_to(s, t, next);
+        return t->result;
+    }
+    if (next) {
+        sim__thread_push_task(th, next);
+        sim__thread_make_ready(s, th);
+    } else {
+        th->state = SIM_THREAD_IDLE;
+    }
+    sim__schedule(s);
+    return t->result;
+}
+
+intptr_t sim_park_until(sim_t *s, sim_park_mode_t mode, sim_clock_t clock, int64_t deadline_ns,
+                        intptr_t timeout_result)
+{
+    SIM__MAY_BLOCK(s);
+    if (deadline_ns <= sim__now(s, clock))
+        return timeout_result;
+    sim_task_t *t = s->current;
+    if (deadline_ns != SIM_TIME_INFINITE) {
+        t->timeout_result = timeout_result;
+        sim_timer_start(s, &t->deadline, clock, deadline_ns);
+    }
+    return sim_park(s, mode);
+}
+
+void sim_wake(sim_t *s, sim_task_t *t, intptr_t result)
+{
+    SIM_ASSERT(t->state == SIM_TASK_PARKED);
+    if (sim_timer_is_armed(&t->deadline))
+        sim_timer_cancel(s, &t->deadline);
+    t->result = result;
+    t->state = SIM_TASK_READY;
+    sim_thread_t *th = t->thread;
+    if (t->park_mode == SIM_PARK_THREAD) {
+        SIM_ASSERT(th->current == t);
+        SIM_ASSERT(th->state == SIM_THREAD_BLOCKED);
+        sim__thread_make_ready(s, th);
+        return;
+    }
+    sim__thread_push_task(th, t);
+    if (th->state == SIM_THREAD_IDLE)
+        sim__thread_make_ready(s, th);
+}
+
+void sim_sleep(sim_t *s, sim_clock_t clock, int64_t duration_ns)
+{
+    SIM__MAY_BLOCK(s);
+    SIM_ASSERT(duration_ns >= 0);
+    int64_t now = sim__now(s, clock);
+    int64_t deadline = duration_ns > INT64_MAX - now ? SIM_TIME_INFINITE : now + duration_ns;
+    (void)sim_park_until(s, SIM_PARK_THREAD, clock, deadline, 0);
+}
+
+void sim_yield(sim_t *s)
+{
+    SIM__MAY_BLOCK(s);
+    sim_task_t *t = s->current;
+    t->state = SIM_TASK_READY;
+    sim__thread_make_ready(s, t->thread);
+    sim__schedule(s);
+}
+
+/* ---- Running -------------------------------------------------------------------------------- */
+
+sim_end_t sim_run(sim_t *s)
+{
+    SIM_ASSERT(!s->running);
+    SIM_ASSERT(s->current == NULL);
+    SIM_ASSERT(sim__running == NULL);
+    s->running = true;
+    sim__running = s;
+    sim__fault_handler_install();
+#if SIM_ASAN
+    pthread_attr_t attr;
+    void *addr = NULL;
+    size_t size = 0;
+    if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+        pthread_attr_getstack(&attr, &addr, &size);
+        pthread_attr_destroy(&attr);
+    }
+    s->asan_main_bottom = addr;
+    s->asan_main_size = size;
+#endif
+    if (s->end == SIM_END_NONE)
+        sim__schedule(s);
+    SIM_ASSERT(s->current == NULL);
+    SIM_ASSERT(s->end != SIM_END_NONE);
+    sim__invariants_end(s);
+    sim_trace(s, SIM_EV_RUN_END, "sim.run_end", 0, (int64_t)s->end, (int64_t)s->stats.events, 0,
+              sim_end_name(s->end));
+    sim__trace_end(s);
+    sim__running = NULL;
+    return s->end;
+}
+
+void sim_stop(sim_t *s, sim_end_t end)
+{
+    SIM_ASSERT(end != SIM_END_NONE);
+    if (s->stop_request == SIM_END_NONE)
+        s->stop_request = end;
+}
+
+sim_end_t sim_end_reason(const sim_t *s)
+{
+    return s->end;
+}

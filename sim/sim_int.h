@@ -1,0 +1,260 @@
+/* sim_int.h - What the files of sim/ share: the run, thread and task structs, the context
+ * switch, the timer heaps and the strategy ops table. Not for use outside sim/.
+ */
+#ifndef WAKESIM_SIM_SIM_INT_H
+#define WAKESIM_SIM_SIM_INT_H
+
+#include "sim.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define SIM_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SIM_ASAN 1
+#endif
+#endif
+#ifndef SIM_ASAN
+#define SIM_ASAN 0
+#endif
+
+/* ---- Allocation (counted, so tests can prove the hot path allocates nothing) ------------- */
+
+void *sim__alloc(sim_t *s, size_t size);   /* zeroed; NULL on failure */
+void *sim__realloc(sim_t *s, void *p, size_t size);
+void sim__free(void *p);
+char *sim__strdup(sim_t *s, const char *str);
+
+/* ---- Context switch (switch.c) ------------------------------------------------------------ */
+
+/* A saved machine context: just the stack pointer; callee-saved registers sit on the stack. */
+typedef struct sim_ctx {
+    void *sp;
+} sim_ctx_t;
+
+/* Saves the current context into `from` and resumes `to`. Returns when someone switches back
+ * to `from`. No allocation, no tracing. */
+void sim__ctx_switch(sim_ctx_t *from, sim_ctx_t *to);
+/* Prepares `ctx` to run entry(arg) on the stack [stack_lo, stack_hi) at its first switch. */
+void sim__ctx_make(sim_ctx_t *ctx, void *stack_lo, size_t size, void (*entry)(void *),
+                   void *arg);
+
+/* ---- Timer heaps (queue.c) ----------------------------------------------------------------- */
+
+/* A 4-ary min-heap of armed timers ordered by (deadline_ns, seq). Entries carry the key so
+ * that sifting touches only the array, not the timers. The key packs the (non-negative)
+ * deadline above the sequence number, so one 128-bit comparison orders two entries. */
+typedef unsigned __int128 sim_heap_key_t;
+
+typedef struct sim_heap_entry {
+    sim_heap_key_t key;
+    sim_timer_t *timer;
+} sim_heap_entry_t;
+
+typedef struct sim_heap {
+    sim_heap_entry_t *entries;
+    uint32_t count;
+    uint32_t capacity;
+} sim_heap_t;
+
+static inline sim_heap_key_t sim__heap_key(int64_t deadline_ns, uint64_t seq)
+{
+    return ((sim_heap_key_t)(uint64_t)deadline_ns << 64) | seq;
+}
+
+static inline int64_t sim__heap_key_deadline(sim_heap_key_t key)
+{
+    return (int64_t)(uint64_t)(key >> 64);
+}
+
+int sim__heap_init(sim_t *s, sim_heap_t *h, uint32_t capacity);
+void sim__heap_deinit(sim_heap_t *h);
+int sim__heap_push(sim_t *s, sim_heap_t *h, sim_timer_t *t);
+void sim__heap_remove(sim_heap_t *h, uint32_t index);
+static inline const sim_heap_entry_t *sim__heap_top(const sim_heap_t *h)
+{
+    return h->count ? &h->entries[0] : NULL;
+}
+bool sim__heap_ok(const sim_heap_t *h); /* checker for assertions in tests */
+
+/* ---- Threads and tasks --------------------------------------------------------------------- */
+
+typedef enum sim_task_state {
+    SIM_TASK_NEW = 0,      /* created, never run */
+    SIM_TASK_READY,        /* runnable: queued on its thread or the thread's current task */
+    SIM_TASK_RUNNING,      /* the task executing now */
+    SIM_TASK_PARKED,       /* in sim_park; `park_mode` says how */
+    SIM_TASK_DONE,         /* returned from its function */
+} sim_task_state_t;
+
+typedef enum sim_thread_state {
+    SIM_THREAD_IDLE = 0,   /* no task ready: every task awaits (or none is left) */
+    SIM_THREAD_READY,      /* in the run's ready queue */
+    SIM_THREAD_RUNNING,
+    SIM_THREAD_BLOCKED,    /* its current task made a blocking call */
+    SIM_THREAD_DONE,       /* every task finished */
+} sim_thread_state_t;
+
+struct sim_task {
+    sim_ctx_t ctx;              /* saved stack pointer while not running */
+    sim_thread_t *thread;
+    sim_task_t *next_ready;     /* link in the thread's FIFO of ready tasks */
+    sim_task_t *next_all;       /* link in the run's list of every task (creation order) */
+    intptr_t result;            /* value sim_park returns */
+    intptr_t timeout_result;    /* value when `deadline` fires */
+    sim_timer_t deadline;       /* park_until / sleep */
+    uint8_t state;              /* sim_task_state_t */
+    uint8_t park_mode;          /* sim_park_mode_t, valid while PARKED */
+    uint32_t id;
+    sim_task_fn fn;
+    void *arg;
+    void *data;                 /* sim_task_set_data */
+    char *name;
+    uint8_t *stack_map;         /* mmap base: guard page, then the stack */
+    size_t stack_map_size;      /* bytes mapped, guard included */
+    size_t stack_size;          /* usable bytes */
+#if SIM_ASAN
+    void *asan_fake_stack;     /* ASan fiber bookkeeping while switched out */
+#endif
+};
+
+struct sim_thread {
+    sim_task_t *current;        /* task running, blocked, or picked to run next; NULL if idle */
+    sim_task_t *ready_head;     /* FIFO of ready sibling tasks */
+    sim_task_t *ready_tail;
+    sim_thread_t *next_all;     /* the run's threads in creation order */
+    uint8_t state;              /* sim_thread_state_t */
+    bool daemon;
+    uint32_t id;
+    uint32_t tasks_alive;
+    size_t stack_size;
+    void *data;
+    char *name;
+};
+
+/* ---- Strategies ----------------------------------------------------------------------------- */
+
+typedef struct sim_strategy_ops {
+    const char *name;
+    /* Prepares the strategy's state in s->strategy_state; returns 0 or a SIM_E* error. */
+    int (*init)(sim_t *s, const sim_config_t *config);
+    /* Picks one of n >= 2 alternatives. A value >= n means "diverged" (replay only). */
+    uint32_t (*choose)(sim_t *s, uint32_t n);
+    void (*deinit)(sim_t *s); /* optional */
+} sim_strategy_ops_t;
+
+extern const sim_strategy_ops_t sim__strategy_fifo;
+extern const sim_strategy_ops_t sim__strategy_random;
+extern const sim_strategy_ops_t sim__strategy_replay;
+
+/* ---- The run -------------------------------------------------------------------------------- */
+
+typedef struct sim_invariant {
+    char *name;
+    sim_invariant_event_fn on_event;
+    sim_invariant_end_fn on_end;
+    void *arg;
+} sim_invariant_t;
+
+struct sim {
+    /* Clocks. boot is the timeline; mono = boot - mono_offset_ns, frozen while paused. */
+    int64_t now_boot_ns;
+    int64_t mono_offset_ns;
+    int64_t mono_paused_at_ns;   /* mono time at pause */
+    bool mono_paused;
+
+    /* Event queue: one heap per clock, merged by (boot time, seq) when popping. */
+    sim_heap_t heap[2];
+    uint64_t timer_seq;
+
+    /* Scheduler. */
+    sim_task_t *current;         /* running task, NULL in the scheduler's own context */
+    sim_ctx_t main_ctx;          /* sim_run's context */
+    sim_thread_t **ready;        /* ring buffer of ready threads */
+    uint32_t ready_head;
+    uint32_t ready_count;
+    uint32_t ready_capacity;     /* power of two */
+    bool in_callback;            /* a timer callback is running: parking is a bug */
+    bool running;
+    sim_end_t end;
+    sim_end_t stop_request;
+    int64_t time_limit_ns;
+    uint64_t events_max;
+
+    /* Threads and tasks. */
+    sim_thread_t *threads_head, *threads_tail;
+    sim_task_t *tasks_head, *tasks_tail;
+    sim_task_t *free_tasks;      /* finished tasks whose stacks can be reused */
+    uint32_t thread_ids, task_ids;
+    uint32_t nondaemon_alive;
+    uint32_t nondaemon_created;
+    size_t stack_size;
+
+    /* Strategy and recorded choices. */
+    const sim_strategy_ops_t *strategy;
+    void *strategy_state;
+    uint8_t *choices;
+    size_t choices_size, choices_capacity;
+    const uint8_t *replay;
+    size_t replay_size, replay_pos;
+
+    /* Randomness. */
+    uint64_t seed;
+    sim_rng_t rng[SIM_RNG_STREAMS];
+
+    /* Trace. */
+    const sim_trace_sink_ops_t *sink_ops[SIM_TRACE_SINKS_MAX];
+    void *sink_ctx[SIM_TRACE_SINKS_MAX];
+    uint32_t sink_count;
+    uint64_t fingerprint;
+    uint64_t trace_count;
+    bool in_invariant;
+
+    /* Invariants and violations. */
+    sim_invariant_t *invariants;
+    uint32_t invariant_count;
+    sim_violation_t *violations;
+    size_t violation_count, violation_capacity;
+
+    sim_stats_t stats;
+#if SIM_ASAN
+    void *asan_main_fake_stack;
+    const void *asan_main_bottom; /* sim_run's stack, for switches back to it */
+    size_t asan_main_size;
+#endif
+};
+
+/* Inline forms of public accessors for the hot path. */
+static inline int64_t sim__now(const sim_t *s, sim_clock_t clock)
+{
+    if (clock == SIM_CLOCK_BOOT)
+        return s->now_boot_ns;
+    return s->mono_paused ? s->mono_paused_at_ns : s->now_boot_ns - s->mono_offset_ns;
+}
+
+#define SIM__MAY_BLOCK(s) SIM_ASSERT((s)->current != NULL && !(s)->in_callback)
+
+/* sched.c: hands the CPU to the next runnable task (or back to sim_run when the run ends).
+ * Called by the current task after it changed its own state (parked, finished, yielded). */
+void sim__schedule(sim_t *s);
+/* sched.c: makes `th` ready (appends it to the ready queue). */
+void sim__thread_make_ready(sim_t *s, sim_thread_t *th);
+/* thread.c: stack allocation and the entry point of every task. */
+int sim__task_create(sim_t *s, sim_thread_t *th, const char *name, sim_task_fn fn, void *arg,
+                     sim_task_t **out);
+void sim__task_free_all(sim_t *s);
+sim_task_t *sim__thread_pop_task(sim_thread_t *th);
+void sim__thread_push_task(sim_thread_t *th, sim_task_t *t);
+void sim__fault_handler_install(void);
+/* trace.c */
+void sim__trace_end(sim_t *s);
+/* invariant.c */
+void sim__invariants_run(sim_t *s, const sim_trace_event_t *ev);
+void sim__invariants_end(sim_t *s);
+void sim__invariants_free(sim_t *s);
+/* rng.c */
+void sim__rng_init(sim_t *s, uint64_t seed);
+
+/* The run currently executing sim_run on this host thread (for the fault handler). */
+extern _Thread_local sim_t *sim__running;
+
+#endif /* WAKESIM_SIM_SIM_INT_H */

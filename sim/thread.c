@@ -1,0 +1,418 @@
+/* thread.c - Simulated threads, their tasks, and the stacks the tasks run on.
+ *
+ * Stacks. Every task runs on its own stack, mapped with mmap: one guard page (PROT_NONE) at
+ * the low end, then `stack_size` bytes, reserved but not committed (MAP_NORESERVE), so a
+ * thousand 256 KiB stacks cost only the pages they touch. A task that overflows its stack
+ * touches the guard page and takes SIGSEGV; the handler below runs on an alternate signal
+ * stack, names the simulated thread and task whose guard page was hit, and lets the signal
+ * kill the process. Silent corruption of a neighbour's stack is impossible.
+ *
+ * Lifetime. A thread starts with one task and may spawn more (sim_task_spawn); it is done when
+ * its last task returns. A finished task's stack cannot be unmapped while the task is still
+ * on it (it switches away from it last), so finished tasks go to a free list and their stacks
+ * are reused by the next task of the same stack size; everything is unmapped in sim_destroy.
+ */
+#include "sim_int.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#if SIM_ASAN
+#include <sanitizer/common_interface_defs.h>
+#endif
+
+static size_t page_size(void)
+{
+    static size_t size;
+    if (!size)
+        size = (size_t)sysconf(_SC_PAGESIZE);
+    return size;
+}
+
+static int stack_map(sim_task_t *t, size_t stack_size)
+{
+    size_t page = page_size();
+    size_t usable = (stack_size + page - 1) & ~(page - 1);
+    size_t total = usable + page;
+    void *map = mmap(NULL, total, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (map == MAP_FAILED)
+        return SIM_ENOMEM;
+    if (mprotect(map, page, PROT_NONE) != 0) {
+        munmap(map, total);
+        return SIM_ENOMEM;
+    }
+    t->stack_map = map;
+    t->stack_map_size = total;
+    t->stack_size = usable;
+    return 0;
+}
+
+static void task_entry(void *arg);
+
+/* Takes a finished task with a stack of the right size from the free list, or maps one. */
+static sim_task_t *task_obtain(sim_t *s, size_t stack_size)
+{
+    size_t page = page_size();
+    size_t usable = (stack_size + page - 1) & ~(page - 1);
+    for (sim_task_t **pp = &s->free_tasks; *pp; pp = &(*pp)->next_ready) {
+        sim_task_t *t = *pp;
+        if (t->stack_size == usable) {
+            *pp = t->next_ready;
+            return t;
+        }
+    }
+    sim_task_t *t = sim__alloc(s, sizeof(*t));
+    if (!t)
+        return NULL;
+    if (stack_map(t, usable) != 0) {
+        sim__free(t);
+        return NULL;
+    }
+    t->next_all = NULL;
+    if (s->tasks_tail)
+        s->tasks_tail->next_all = t;
+    else
+        s->tasks_head = t;
+    s->tasks_tail = t;
+    return t;
+}
+
+static void deadline_fired(sim_t *s, sim_timer_t *timer)
+{
+    sim_task_t *t = timer->data;
+    sim_wake(s, t, t->timeout_result);
+}
+
+int sim__task_create(sim_t *s, sim_thread_t *th, const char *name, sim_task_fn fn, void *arg,
+                     sim_task_t **out)
+{
+    char *copy = sim__strdup(s, name ? name : "task");
+    if (!copy)
+        return SIM_ENOMEM;
+    sim_task_t *t = task_obtain(s, th->stack_size);
+    if (!t) {
+        sim__free(copy);
+        return SIM_ENOMEM;
+    }
+    sim__free(t->name);
+    t->name = copy;
+    t->thread = th;
+    t->next_ready = NULL;
+    t->result = 0;
+    t->timeout_result = 0;
+    t->state = SIM_TASK_NEW;
+    t->park_mode = SIM_PARK_THREAD;
+    t->id = ++s->task_ids;
+    t->fn = fn;
+    t->arg = arg;
+    t->data = NULL;
+    sim_timer_init(&t->deadline, deadline_fired, t);
+    sim__ctx_make(&t->ctx, t->stack_map + (t->stack_map_size - t->stack_size), t->stack_size,
+                  task_entry, t);
+    th->tasks_alive++;
+    *out = t;
+    return 0;
+}
+
+/* Queues a NEW or READY task behind the thread's other ready tasks. */
+static void thread_queue_task(sim_thread_t *th, sim_task_t *t)
+{
+    t->next_ready = NULL;
+    if (th->ready_tail)
+        th->ready_tail->next_ready = t;
+    else
+        th->ready_head = t;
+    th->ready_tail = t;
+}
+
+int sim_thread_create(sim_t *s, const char *name, sim_task_fn fn, void *arg,
+                      const sim_thread_opts_t *opts, sim_thread_t **out)
+{
+    SIM_ASSERT(s != NULL);
+    SIM_ASSERT(fn != NULL);
+    if (s->end != SIM_END_NONE)
+        return SIM_ESTATE;
+    sim_thread_t *th = sim__alloc(s, sizeof(*th));
+    if (!th)
+        return SIM_ENOMEM;
+    th->name = sim__strdup(s, name ? name : "thread");
+    if (!th->name)
+        goto fail_free_thread;
+    th->daemon = opts && opts->daemon;
+    th->stack_size = opts && opts->stack_size ? opts->stack_size : s->stack_size;
+    th->id = s->thread_ids + 1;
+    /* Each thread sits in the ready ring at most once: keep room for all of them. */
+    if (s->thread_ids + 1 > s->ready_capacity) {
+        uint32_t cap = s->ready_capacity * 2;
+        sim_thread_t **ring = sim__alloc(s, cap * sizeof(*ring));
+        if (!ring)
+            goto fail_free_name;
+        for (uint32_t i = 0; i < s->ready_count; i++)
+            ring[i] = s->ready[(s->ready_head + i) & (s->ready_capacity - 1)];
+        sim__free(s->ready);
+        s->ready = ring;
+        s->ready_head = 0;
+        s->ready_capacity = cap;
+    }
+    sim_task_t *t;
+    if (sim__task_create(s, th, th->name, fn, arg, &t) != 0)
+        goto fail_free_name;
+    s->thread_ids++;
+    if (s->threads_tail)
+        s->threads_tail->next_all = th;
+    else
+        s->threads_head = th;
+    s->threads_tail = th;
+    if (!th->daemon) {
+        s->nondaemon_alive++;
+        s->nondaemon_created++;
+    }
+    s->stats.threads_created++;
+    thread_queue_task(th, t);
+    sim__thread_make_ready(s, th);
+    sim_trace(s, SIM_EV_THREAD_CREATE, "sim.thread_create", th->id, th->daemon, 0, 0, th->name);
+    if (out)
+        *out = th;
+    return 0;
+
+fail_free_name:
+    sim__free(th->name);
+fail_free_thread:
+    sim__free(th);
+    return SIM_ENOMEM;
+}
+
+int sim_task_spawn(sim_t *s, sim_thread_t *th, const char *name, sim_task_fn fn, void *arg,
+                   sim_task_t **out)
+{
+    SIM_ASSERT(th != NULL);
+    SIM_ASSERT(fn != NULL);
+    if (th->state == SIM_THREAD_DONE)
+        return SIM_ESTATE;
+    sim_task_t *t;
+    int rc = sim__task_create(s, th, name, fn, arg, &t);
+    if (rc != 0)
+        return rc;
+    thread_queue_task(th, t);
+    if (th->state == SIM_THREAD_IDLE)
+        sim__thread_make_ready(s, th);
+    sim_trace(s, SIM_EV_TASK_SPAWN, "sim.task_spawn", th->id, t->id, 0, 0, t->name);
+    if (out)
+        *out = t;
+    return 0;
+}
+
+/* Pops the next ready sibling of `th`, or NULL. */
+sim_task_t *sim__thread_pop_task(sim_thread_t *th)
+{
+    sim_task_t *t = th->ready_head;
+    if (t) {
+        th->ready_head = t->next_ready;
+        if (!th->ready_head)
+            th->ready_tail = NULL;
+        t->next_ready = NULL;
+    }
+    return t;
+}
+
+void sim__thread_push_task(sim_thread_t *th, sim_task_t *t)
+{
+    thread_queue_task(th, t);
+}
+
+static void task_finish(sim_t *s, sim_task_t *t)
+{
+    sim_thread_t *th = t->thread;
+    t->state = SIM_TASK_DONE;
+    th->tasks_alive--;
+    th->current = NULL;
+    if (th->tasks_alive == 0) {
+        SIM_ASSERT(th->ready_head == NULL);
+        th->state = SIM_THREAD_DONE;
+        if (!th->daemon)
+            s->nondaemon_alive--;
+        sim_trace(s, SIM_EV_THREAD_EXIT, "sim.thread_exit", th->id, 0, 0, 0, th->name);
+    } else {
+        th->state = SIM_THREAD_IDLE;
+        if (th->ready_head)
+            sim__thread_make_ready(s, th);
+    }
+    /* Safe: the stack is reused only by a task created after we have switched away. */
+    t->next_ready = s->free_tasks;
+    s->free_tasks = t;
+}
+
+static void task_entry(void *arg)
+{
+    sim_task_t *t = arg;
+    sim_t *s = sim__running;
+#if SIM_ASAN
+    __sanitizer_finish_switch_fiber(NULL, NULL, NULL);
+#endif
+    t->fn(s, t->arg);
+    task_finish(s, t);
+    sim__schedule(s);
+    SIM_ASSERT(!"a finished task was resumed");
+}
+
+void sim__task_free_all(sim_t *s)
+{
+    sim_task_t *t = s->tasks_head;
+    while (t) {
+        sim_task_t *next = t->next_all;
+        munmap(t->stack_map, t->stack_map_size);
+        sim__free(t->name);
+        sim__free(t);
+        t = next;
+    }
+    s->tasks_head = s->tasks_tail = s->free_tasks = NULL;
+    sim_thread_t *th = s->threads_head;
+    while (th) {
+        sim_thread_t *next = th->next_all;
+        sim__free(th->name);
+        sim__free(th);
+        th = next;
+    }
+    s->threads_head = s->threads_tail = NULL;
+}
+
+/* ---- Accessors ------------------------------------------------------------------------------ */
+
+sim_task_t *sim_task_self(const sim_t *s)
+{
+    return s->current;
+}
+
+sim_thread_t *sim_thread_self(const sim_t *s)
+{
+    return s->current ? s->current->thread : NULL;
+}
+
+sim_thread_t *sim_task_thread(const sim_task_t *task)
+{
+    return task->thread;
+}
+
+uint32_t sim_thread_id(const sim_thread_t *thread)
+{
+    return thread->id;
+}
+
+uint32_t sim_task_id(const sim_task_t *task)
+{
+    return task->id;
+}
+
+const char *sim_thread_name(const sim_thread_t *thread)
+{
+    return thread->name;
+}
+
+const char *sim_task_name(const sim_task_t *task)
+{
+    return task->name;
+}
+
+bool sim_thread_is_done(const sim_thread_t *thread)
+{
+    return thread->state == SIM_THREAD_DONE;
+}
+
+bool sim_task_is_done(const sim_task_t *task)
+{
+    return task->state == SIM_TASK_DONE;
+}
+
+bool sim_task_is_parked(const sim_task_t *task)
+{
+    return task->state == SIM_TASK_PARKED;
+}
+
+void sim_task_set_data(sim_task_t *task, void *data)
+{
+    task->data = data;
+}
+
+void *sim_task_data(const sim_task_t *task)
+{
+    return task->data;
+}
+
+void sim_thread_set_data(sim_thread_t *thread, void *data)
+{
+    thread->data = data;
+}
+
+void *sim_thread_data(const sim_thread_t *thread)
+{
+    return thread->data;
+}
+
+bool sim__may_block(const sim_t *s)
+{
+    return s->current != NULL && !s->in_callback;
+}
+
+/* ---- Stack overflow reporting --------------------------------------------------------------- */
+
+static void write_str(const char *str)
+{
+    ssize_t ignored = write(STDERR_FILENO, str, strlen(str));
+    (void)ignored;
+}
+
+static void write_dec(size_t v)
+{
+    char buf[24];
+    int i = (int)sizeof(buf);
+    buf[--i] = '\0';
+    do {
+        buf[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v && i > 0);
+    write_str(buf + i);
+}
+
+/* Async-signal-safe: only reads the run's task list and writes to stderr. */
+static void fault_handler(int sig, siginfo_t *info, void *uctx)
+{
+    (void)uctx;
+    sim_t *s = sim__running;
+    uintptr_t addr = (uintptr_t)info->si_addr;
+    size_t page = page_size();
+    for (sim_task_t *t = s ? s->tasks_head : NULL; t; t = t->next_all) {
+        uintptr_t guard = (uintptr_t)t->stack_map;
+        /* The guard page itself, or just below it (a large frame skipping over it). */
+        if (addr >= guard - 16 * page && addr < guard + page) {
+            write_str("wakesim: error: stack overflow in simulated thread '");
+            write_str(t->thread ? t->thread->name : "?");
+            write_str("' (task '");
+            write_str(t->name ? t->name : "?");
+            write_str("', stack ");
+            write_dec(t->stack_size);
+            write_str(" bytes); raise its stack_size\n");
+            break;
+        }
+    }
+    signal(sig, SIG_DFL); /* returning re-runs the faulting access, which now kills us */
+}
+
+void sim__fault_handler_install(void)
+{
+    static bool installed;
+    static uint8_t altstack[64 * 1024];
+    if (installed)
+        return;
+    installed = true;
+    stack_t ss = {.ss_sp = altstack, .ss_size = sizeof(altstack), .ss_flags = 0};
+    sigaltstack(&ss, NULL);
+    struct sigaction sa = {.sa_sigaction = fault_handler, .sa_flags = SA_SIGINFO | SA_ONSTACK};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGSEGV, &sa, NULL);
+    sigaction(SIGBUS, &sa, NULL);
+}
