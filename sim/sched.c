@@ -210,6 +210,9 @@ static sim_task_t *pick(sim_t *s)
             s->end = s->nondaemon_alive ? SIM_END_STALLED : SIM_END_QUIESCENT;
             return NULL;
         }
+        /* Never advance the clock to an event the budget will not let happen. */
+        if (budget_spent(s))
+            return NULL;
         if (s->time_limit_ns && when > s->time_limit_ns) {
             if (s->time_limit_ns > s->now_boot_ns)
                 s->now_boot_ns = s->time_limit_ns;

@@ -406,6 +406,7 @@ typedef struct sim_stats {
     uint64_t switches;     /* actual stack switches */
     uint64_t choices;      /* recorded choices (n > 1) */
     uint64_t threads_created;
+    uint64_t stacks_mapped;  /* stacks mapped so far (finished tasks' stacks are reused) */
     uint64_t allocations;  /* engine allocations since sim_create (tests check the hot path) */
 } sim_stats_t;
 

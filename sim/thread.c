@@ -73,6 +73,7 @@ static sim_task_t *task_obtain(sim_t *s, size_t stack_size)
         sim__free(t);
         return NULL;
     }
+    s->stats.stacks_mapped++;
     t->next_all = NULL;
     if (s->tasks_tail)
         s->tasks_tail->next_all = t;
