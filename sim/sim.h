@@ -266,8 +266,23 @@ int sim_choices_from_hex(const char *hex, uint8_t **out, size_t *size);
     X(SIM_EV_MONO_PAUSE, 4, "sim.mono_pause")                                                  \
     X(SIM_EV_MONO_RESUME, 5, "sim.mono_resume")                                                \
     X(SIM_EV_VIOLATION, 6, "sim.violation")                                                    \
-    X(SIM_EV_RUN_END, 7, "sim.run_end")
+    X(SIM_EV_RUN_END, 7, "sim.run_end")                                                        \
+    X(SIM_EV_OBJECT_CREATE, 8, "sim.object_create")                                            \
+    X(SIM_EV_OBJECT_NAME, 9, "sim.object_name")                                                \
+    X(SIM_EV_OBJECT_DESTROY, 10, "sim.object_destroy")
 
+/* Object lifecycle, for layers that own objects (the kernel's koids), so that sinks can build
+ * an objects table without knowing the layer:
+ *   SIM_EV_OBJECT_CREATE  object = id, arg[0] = owner id (0 if none), arg[1] = layer's type
+ *                         number, arg[2] = engine thread id if the object is a thread, else 0,
+ *                         text = type name ("channel")
+ *   SIM_EV_OBJECT_NAME    object = id, text = the object's name
+ *   SIM_EV_OBJECT_DESTROY object = id
+ * Engine events: THREAD_CREATE/EXIT object = thread id, arg[0] = daemon, text = name;
+ * TASK_SPAWN object = thread id, arg[0] = task id, text = task name; MONO_PAUSE arg[0] = mono
+ * time at pause; MONO_RESUME arg[0] = new offset (boot - mono); VIOLATION arg[0] = index of
+ * the breaking event, text = invariant name; RUN_END arg[0] = sim_end_t, arg[1] = events,
+ * text = verdict name. */
 enum {
 #define X(name, value, text) name = value,
     SIM_TRACE_KINDS(X)
