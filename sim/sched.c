@@ -2,7 +2,7 @@
  *
  * The contract. A run is a pure function of (inputs, seed, strategy, recorded choices):
  *  1. Time advances only to the deadline of the earliest armed timer, ordered by (boot time,
- *     arming sequence number); the monotonic heap's deadlines are converted to boot time with
+ *     arming sequence number); the monotonic queue's deadlines are converted to boot time with
  *     the current pause offset. Nothing reads the host clock.
  *  2. At each instant, every timer due at that instant fires first (in that order); the
  *     callbacks make threads ready. Then, while threads are ready, one is picked and run until
@@ -115,25 +115,24 @@ uint64_t sim_choices_count(const sim_t *s)
 /* Boot-time deadline of the earliest armed timer and its clock, or -1 if none can fire. */
 static inline int next_timer(const sim_t *s, int64_t *boot_ns)
 {
-    const sim_heap_t *hb = &s->heap[SIM_CLOCK_BOOT];
-    const sim_heap_t *hm = &s->heap[SIM_CLOCK_MONO];
-    if (hm->count && !s->mono_paused) {
-        sim_heap_key_t mk = hm->entries[0].key;
-        int64_t m = sim__heap_key_deadline(mk);
-        int64_t m_boot = m > INT64_MAX - s->mono_offset_ns ? INT64_MAX : m + s->mono_offset_ns;
-        if (hb->count) {
-            sim_heap_key_t bk = hb->entries[0].key;
-            int64_t b = sim__heap_key_deadline(bk);
-            if (b < m_boot || (b == m_boot && (uint64_t)bk < (uint64_t)mk)) {
-                *boot_ns = b;
+    const sim_heap_entry_t *b = sim__queue_front(s, &s->queue[SIM_CLOCK_BOOT]);
+    const sim_heap_entry_t *m =
+        s->mono_paused ? NULL : sim__queue_front(s, &s->queue[SIM_CLOCK_MONO]);
+    if (m) {
+        int64_t md = m->deadline_ns;
+        int64_t m_boot = md > INT64_MAX - s->mono_offset_ns ? INT64_MAX : md + s->mono_offset_ns;
+        if (b) {
+            int64_t bd = b->deadline_ns;
+            if (bd < m_boot || (bd == m_boot && s->slots[b->slot].seq < s->slots[m->slot].seq)) {
+                *boot_ns = bd;
                 return SIM_CLOCK_BOOT;
             }
         }
         *boot_ns = m_boot;
         return SIM_CLOCK_MONO;
     }
-    if (hb->count) {
-        *boot_ns = sim__heap_key_deadline(hb->entries[0].key);
+    if (b) {
+        *boot_ns = b->deadline_ns;
         return SIM_CLOCK_BOOT;
     }
     return -1;
@@ -150,9 +149,7 @@ static bool budget_spent(sim_t *s)
 
 static void fire(sim_t *s, int which)
 {
-    sim_heap_t *h = &s->heap[which];
-    sim_timer_t *t = h->entries[0].timer;
-    sim__heap_remove(h, 0);
+    sim_timer_t *t = sim__queue_pop(s, &s->queue[which]);
     s->stats.timers_fired++;
     s->stats.events++;
     s->in_callback = true;
@@ -196,31 +193,35 @@ static sim_task_t *pick(sim_t *s)
         if (run_is_over(s))
             return NULL;
         int64_t when = 0;
-        int which;
-        while ((which = next_timer(s, &when)) >= 0 && when <= s->now_boot_ns) {
+        int which = next_timer(s, &when);
+        for (;;) {
+            while (which >= 0 && when <= s->now_boot_ns) {
+                if (budget_spent(s))
+                    return NULL;
+                fire(s, which);
+                which = next_timer(s, &when);
+            }
+            if (s->stop_request != SIM_END_NONE || s->ready_count)
+                break;
+            if (which < 0) {
+                s->end = s->nondaemon_alive ? SIM_END_STALLED : SIM_END_QUIESCENT;
+                return NULL;
+            }
+            /* Never advance the clock to an event the budget will not let happen. */
             if (budget_spent(s))
                 return NULL;
-            fire(s, which);
+            if (s->time_limit_ns && when > s->time_limit_ns) {
+                if (s->time_limit_ns > s->now_boot_ns)
+                    s->now_boot_ns = s->time_limit_ns;
+                s->end = SIM_END_TIME_LIMIT;
+                return NULL;
+            }
+            SIM_ASSERT(when >= s->now_boot_ns);
+            s->now_boot_ns = when; /* `which` is due now: fire it without looking again */
         }
         if (s->stop_request != SIM_END_NONE)
             continue;
-        if (s->ready_count)
-            return budget_spent(s) ? NULL : dispatch(s);
-        if (which < 0) {
-            s->end = s->nondaemon_alive ? SIM_END_STALLED : SIM_END_QUIESCENT;
-            return NULL;
-        }
-        /* Never advance the clock to an event the budget will not let happen. */
-        if (budget_spent(s))
-            return NULL;
-        if (s->time_limit_ns && when > s->time_limit_ns) {
-            if (s->time_limit_ns > s->now_boot_ns)
-                s->now_boot_ns = s->time_limit_ns;
-            s->end = SIM_END_TIME_LIMIT;
-            return NULL;
-        }
-        SIM_ASSERT(when >= s->now_boot_ns);
-        s->now_boot_ns = when;
+        return budget_spent(s) ? NULL : dispatch(s);
     }
 }
 
@@ -237,7 +238,7 @@ static void switch_to(sim_t *s, sim_task_t *from, sim_task_t *to)
 #if SIM_ASAN
     void **fake = from ? &from->asan_fake_stack : &s->asan_main_fake_stack;
     bool from_dies = from && from->state == SIM_TASK_DONE;
-    const void *bottom = to ? (const void *)(to->stack_map + (to->stack_map_size - to->stack_size))
+    const void *bottom = to ? (const void *)(to->ctx_stack_lo)
                             : s->asan_main_bottom;
     size_t size = to ? to->stack_size : s->asan_main_size;
     __sanitizer_start_switch_fiber(from_dies ? NULL : fake, bottom, size);

@@ -57,7 +57,6 @@ static const sim_strategy_ops_t *strategy_find(const char *name)
 }
 
 #define READY_CAPACITY_INITIAL 64u
-#define HEAP_CAPACITY_INITIAL 1024u
 
 int sim_create(const sim_config_t *config, sim_t **out)
 {
@@ -82,9 +81,11 @@ int sim_create(const sim_config_t *config, sim_t **out)
     s->ready = sim__alloc(s, s->ready_capacity * sizeof(*s->ready));
     int rc = s->ready ? 0 : SIM_ENOMEM;
     if (rc == 0)
-        rc = sim__heap_init(s, &s->heap[SIM_CLOCK_MONO], HEAP_CAPACITY_INITIAL);
+        rc = sim__slots_init(s);
     if (rc == 0)
-        rc = sim__heap_init(s, &s->heap[SIM_CLOCK_BOOT], HEAP_CAPACITY_INITIAL);
+        rc = sim__queue_init(s, &s->queue[SIM_CLOCK_MONO]);
+    if (rc == 0)
+        rc = sim__queue_init(s, &s->queue[SIM_CLOCK_BOOT]);
     if (rc == 0)
         rc = strategy->init(s, config);
     if (rc != 0) {
@@ -104,8 +105,9 @@ void sim_destroy(sim_t *s)
     if (s->strategy && s->strategy->deinit)
         s->strategy->deinit(s);
     sim__task_free_all(s);
-    sim__heap_deinit(&s->heap[SIM_CLOCK_MONO]);
-    sim__heap_deinit(&s->heap[SIM_CLOCK_BOOT]);
+    sim__queue_deinit(&s->queue[SIM_CLOCK_MONO]);
+    sim__queue_deinit(&s->queue[SIM_CLOCK_BOOT]);
+    sim__slots_deinit(s);
     sim__invariants_free(s);
     sim__free(s->ready);
     sim__free(s->choices);

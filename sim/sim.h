@@ -84,7 +84,8 @@ struct sim_timer {
     sim_timer_fn fn;
     int64_t deadline_ns; /* on `clock` */
     uint64_t seq;        /* tie-break: order of arming */
-    uint32_t heap_index; /* position in its clock's heap; UINT32_MAX when not armed */
+    uint32_t slot;       /* its slot in the run's slot table while armed */
+    uint8_t where;       /* 0: not armed, 1: in the heap, 2: in the sorted FIFO */
     uint8_t clock;
 };
 

@@ -38,43 +38,67 @@ void sim__ctx_switch(sim_ctx_t *from, sim_ctx_t *to);
 void sim__ctx_make(sim_ctx_t *ctx, void *stack_lo, size_t size, void (*entry)(void *),
                    void *arg);
 
-/* ---- Timer heaps (queue.c) ----------------------------------------------------------------- */
+/* ---- Event queue (queue.c) ----------------------------------------------------------------- */
 
-/* A 4-ary min-heap of armed timers ordered by (deadline_ns, seq). Entries carry the key so
- * that sifting touches only the array, not the timers. The key packs the (non-negative)
- * deadline above the sequence number, so one 128-bit comparison orders two entries. */
-typedef unsigned __int128 sim_heap_key_t;
+/* Every armed timer holds a slot in the run's compact slot table: its timer, arming sequence
+ * number and position in its queue. Queue entries name slots, not timers, so moving an entry
+ * updates the slot table (small, hot) instead of writing into the timer (anywhere in memory:
+ * one cache miss per moved entry, which dominated the cost of a pop). */
+typedef struct sim_slot {
+    sim_timer_t *timer;  /* NULL: cancelled while in the sorted FIFO (a tombstone) */
+    uint64_t seq;        /* order of arming: breaks deadline ties */
+    uint32_t pos;        /* heap index, or absolute position in the sorted FIFO */
+    uint32_t next_free;  /* free-list link while unused */
+} sim_slot_t;
 
+/* A queue entry: 16 bytes, the deadline compared without touching anything else. */
 typedef struct sim_heap_entry {
-    sim_heap_key_t key;
-    sim_timer_t *timer;
+    int64_t deadline_ns;
+    uint32_t slot;
+    uint32_t unused;
 } sim_heap_entry_t;
 
+/* (deadline, seq) order of two entries. */
+static inline bool sim__entry_less(const sim_slot_t *slots, const sim_heap_entry_t *a,
+                                   const sim_heap_entry_t *b)
+{
+    if (__builtin_expect(a->deadline_ns != b->deadline_ns, 1))
+        return a->deadline_ns < b->deadline_ns;
+    return slots[a->slot].seq < slots[b->slot].seq;
+}
+
+/* A binary min-heap of entries ordered by (deadline_ns, seq). */
 typedef struct sim_heap {
     sim_heap_entry_t *entries;
     uint32_t count;
     uint32_t capacity;
 } sim_heap_t;
 
-static inline sim_heap_key_t sim__heap_key(int64_t deadline_ns, uint64_t seq)
-{
-    return ((sim_heap_key_t)(uint64_t)deadline_ns << 64) | seq;
-}
+/* Timers armed in non-decreasing deadline order, kept as a ring: O(1) push and pop. */
+typedef struct sim_fifo {
+    sim_heap_entry_t *entries;
+    uint32_t head, tail; /* absolute positions; slot = position & (capacity - 1) */
+    uint32_t capacity;   /* power of two */
+    uint32_t live;       /* entries not cancelled; the head entry is always live */
+} sim_fifo_t;
 
-static inline int64_t sim__heap_key_deadline(sim_heap_key_t key)
-{
-    return (int64_t)(uint64_t)(key >> 64);
-}
+/* One clock's queue: a timer goes to the FIFO when its deadline is not below the FIFO's last
+ * deadline (its sequence number is the largest yet, so it sorts last), else to the heap; the
+ * earliest timer is the smaller of the two fronts. */
+typedef struct sim_queue {
+    sim_heap_t heap;
+    sim_fifo_t fifo;
+} sim_queue_t;
 
-int sim__heap_init(sim_t *s, sim_heap_t *h, uint32_t capacity);
-void sim__heap_deinit(sim_heap_t *h);
-int sim__heap_push(sim_t *s, sim_heap_t *h, sim_timer_t *t);
-void sim__heap_remove(sim_heap_t *h, uint32_t index);
-static inline const sim_heap_entry_t *sim__heap_top(const sim_heap_t *h)
-{
-    return h->count ? &h->entries[0] : NULL;
-}
-bool sim__heap_ok(const sim_heap_t *h); /* checker for assertions in tests */
+enum { SIM_TIMER_IDLE = 0, SIM_TIMER_IN_HEAP = 1, SIM_TIMER_IN_FIFO = 2 };
+
+int sim__queue_init(sim_t *s, sim_queue_t *q);
+void sim__queue_deinit(sim_queue_t *q);
+int sim__slots_init(sim_t *s);
+void sim__slots_deinit(sim_t *s);
+/* Removes the earliest timer of `q` (which must have one) and returns it. */
+sim_timer_t *sim__queue_pop(sim_t *s, sim_queue_t *q);
+bool sim__queue_ok(const sim_t *s, const sim_queue_t *q); /* checker for assertions in tests */
 
 /* ---- Threads and tasks --------------------------------------------------------------------- */
 
@@ -109,9 +133,10 @@ struct sim_task {
     void *arg;
     void *data;                 /* sim_task_set_data */
     char *name;
-    uint8_t *stack_map;         /* mmap base: guard page, then the stack */
-    size_t stack_map_size;      /* bytes mapped, guard included */
-    size_t stack_size;          /* usable bytes */
+    uint8_t *stack_map;         /* mmap base: guard page, stack, then this struct */
+    size_t stack_map_size;      /* bytes mapped, guard and struct included */
+    size_t stack_size;          /* usable stack bytes, between the guard and this struct */
+    void *ctx_stack_lo;         /* lowest usable stack address (for ASan) */
 #if SIM_ASAN
     void *asan_fake_stack;     /* ASan fiber bookkeeping while switched out */
 #endif
@@ -162,8 +187,11 @@ struct sim {
     int64_t mono_paused_at_ns;   /* mono time at pause */
     bool mono_paused;
 
-    /* Event queue: one heap per clock, merged by (boot time, seq) when popping. */
-    sim_heap_t heap[2];
+    /* Event queue: one per clock, merged by (boot time, seq) when popping. */
+    sim_queue_t queue[2];
+    sim_slot_t *slots;           /* slot table of armed timers (queue.c) */
+    uint32_t slot_capacity;
+    uint32_t slot_free;          /* head of the free list, UINT32_MAX if empty */
     uint64_t timer_seq;
 
     /* Scheduler. */
@@ -232,6 +260,16 @@ static inline int64_t sim__now(const sim_t *s, sim_clock_t clock)
 }
 
 #define SIM__MAY_BLOCK(s) SIM_ASSERT((s)->current != NULL && !(s)->in_callback)
+
+/* The earliest entry of `q`, or NULL (queue.c keeps the FIFO's head live). */
+static inline const sim_heap_entry_t *sim__queue_front(const sim_t *s, const sim_queue_t *q)
+{
+    const sim_heap_entry_t *h = q->heap.count ? &q->heap.entries[0] : NULL;
+    if (q->fifo.live == 0)
+        return h;
+    const sim_heap_entry_t *f = &q->fifo.entries[q->fifo.head & (q->fifo.capacity - 1)];
+    return h && sim__entry_less(s->slots, h, f) ? h : f;
+}
 
 /* sched.c: hands the CPU to the next runnable task (or back to sim_run when the run ends).
  * Called by the current task after it changed its own state (parked, finished, yielded). */

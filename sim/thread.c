@@ -33,23 +33,27 @@ static size_t page_size(void)
     return size;
 }
 
-static int stack_map(sim_task_t *t, size_t stack_size)
+/* Maps guard page + stack + the task struct itself, at the top of the mapping: the struct and
+ * the stack's hot top frames then share a page, which halves the pages (TLB entries) a switch
+ * touches. Returns the task (zeroed) or NULL. */
+static sim_task_t *stack_map(size_t usable)
 {
     size_t page = page_size();
-    size_t usable = (stack_size + page - 1) & ~(page - 1);
+    size_t header = (sizeof(sim_task_t) + 63) & ~(size_t)63;
     size_t total = usable + page;
-    void *map = mmap(NULL, total, PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    uint8_t *map = mmap(NULL, total, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (map == MAP_FAILED)
-        return SIM_ENOMEM;
+        return NULL;
     if (mprotect(map, page, PROT_NONE) != 0) {
         munmap(map, total);
-        return SIM_ENOMEM;
+        return NULL;
     }
+    sim_task_t *t = (sim_task_t *)(map + total - header);
     t->stack_map = map;
     t->stack_map_size = total;
-    t->stack_size = usable;
-    return 0;
+    t->stack_size = usable - header; /* usable bytes below the struct */
+    return t;
 }
 
 static void task_entry(void *arg);
@@ -61,18 +65,14 @@ static sim_task_t *task_obtain(sim_t *s, size_t stack_size)
     size_t usable = (stack_size + page - 1) & ~(page - 1);
     for (sim_task_t **pp = &s->free_tasks; *pp; pp = &(*pp)->next_ready) {
         sim_task_t *t = *pp;
-        if (t->stack_size == usable) {
+        if (t->stack_map_size == usable + page) {
             *pp = t->next_ready;
             return t;
         }
     }
-    sim_task_t *t = sim__alloc(s, sizeof(*t));
+    sim_task_t *t = stack_map(usable);
     if (!t)
         return NULL;
-    if (stack_map(t, usable) != 0) {
-        sim__free(t);
-        return NULL;
-    }
     s->stats.stacks_mapped++;
     t->next_all = NULL;
     if (s->tasks_tail)
@@ -113,8 +113,12 @@ int sim__task_create(sim_t *s, sim_thread_t *th, const char *name, sim_task_fn f
     t->arg = arg;
     t->data = NULL;
     sim_timer_init(&t->deadline, deadline_fired, t);
-    sim__ctx_make(&t->ctx, t->stack_map + (t->stack_map_size - t->stack_size), t->stack_size,
-                  task_entry, t);
+    /* Stack colouring: with every stack starting at the same offset modulo the page, the hot
+     * top frames of all tasks compete for the same few cache sets; shifting each start by a
+     * different multiple of a cache line spreads them over all sets of a page. */
+    size_t colour = (size_t)(t->id % 64) * 64;
+    t->ctx_stack_lo = t->stack_map + page_size();
+    sim__ctx_make(&t->ctx, t->ctx_stack_lo, t->stack_size - colour, task_entry, t);
     th->tasks_alive++;
     *out = t;
     return 0;
@@ -266,9 +270,8 @@ void sim__task_free_all(sim_t *s)
     sim_task_t *t = s->tasks_head;
     while (t) {
         sim_task_t *next = t->next_all;
-        munmap(t->stack_map, t->stack_map_size);
         sim__free(t->name);
-        sim__free(t);
+        munmap(t->stack_map, t->stack_map_size); /* the struct lives in this mapping */
         t = next;
     }
     s->tasks_head = s->tasks_tail = s->free_tasks = NULL;

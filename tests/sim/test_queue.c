@@ -6,7 +6,7 @@
 
 #include "sim.h"
 
-#define MAX_FIRED 4096
+#define MAX_FIRED 8192
 
 typedef struct fire_log {
     int ids[MAX_FIRED];
@@ -167,5 +167,73 @@ Test(queue, past_deadline_fires_at_the_current_instant)
     sim_run(s);
     cr_assert_eq(fired.count, 1);
     cr_assert_eq(fired.at[0], 0);
+    sim_destroy(s);
+}
+
+/* ---- White box: the sorted FIFO beside the heap (queue.c) ---- */
+
+#include "sim_int.h"
+
+/* Monotone arming goes to the FIFO; cancelling most of it leaves tombstones that are skipped
+ * and compacted; interleaved out-of-order arming goes to the heap; the firing order is still
+ * exactly (deadline, arming order). */
+Test(queue, fifo_tombstones_and_heap_keep_one_order)
+{
+    sim_t *s = make_sim();
+    enum { N = 3000 };
+    static probe_t p[N];
+    static int64_t deadline[N];
+    static bool live[N];
+    for (int i = 0; i < N; i++) {
+        p[i].id = i;
+        sim_timer_init(&p[i].timer, on_fire, &p[i]);
+        /* Mostly increasing (FIFO), every 7th one earlier (heap), runs of equal deadlines. */
+        deadline[i] = (i % 7 == 0) ? (i / 2) : (int64_t)(i / 3) * 10;
+        sim_timer_start(s, &p[i].timer, SIM_CLOCK_MONO, deadline[i]);
+        live[i] = true;
+    }
+    cr_assert(sim__queue_ok(s, &s->queue[SIM_CLOCK_MONO]));
+    for (int i = 0; i < N; i++) {
+        if (i % 5 != 0) {
+            cr_assert(sim_timer_cancel(s, &p[i].timer));
+            live[i] = false;
+        }
+        if (i % 100 == 0)
+            cr_assert(sim__queue_ok(s, &s->queue[SIM_CLOCK_MONO]), "after cancel %d", i);
+    }
+    cr_assert_lt(s->queue[SIM_CLOCK_MONO].fifo.tail - s->queue[SIM_CLOCK_MONO].fifo.head, 1000,
+                 "tombstones were compacted");
+    sim_run(s);
+    int expect = 0;
+    for (int i = 0; i < N; i++)
+        expect += live[i];
+    cr_assert_eq(fired.count, expect);
+    for (int i = 1; i < fired.count; i++) {
+        int a = fired.ids[i - 1], b = fired.ids[i];
+        cr_assert(deadline[a] < deadline[b] || (deadline[a] == deadline[b] && a < b),
+                  "timer %d (t=%lld) fired before %d (t=%lld)", a, (long long)deadline[a], b,
+                  (long long)deadline[b]);
+    }
+    sim_destroy(s);
+}
+
+/* More timers than the initial capacities: the FIFO ring, the heap and the slot table grow
+ * while entries are live, and positions stay right. */
+Test(queue, growth_keeps_positions)
+{
+    sim_t *s = make_sim();
+    enum { N = 5000 };
+    static probe_t p[N];
+    for (int i = 0; i < N; i++) {
+        p[i].id = i;
+        sim_timer_init(&p[i].timer, on_fire, &p[i]);
+        sim_timer_start(s, &p[i].timer, SIM_CLOCK_BOOT, (i % 2) ? i : N - i);
+    }
+    cr_assert(sim__queue_ok(s, &s->queue[SIM_CLOCK_BOOT]));
+    for (int i = 0; i < N; i += 10)
+        cr_assert(sim_timer_cancel(s, &p[i].timer));
+    cr_assert(sim__queue_ok(s, &s->queue[SIM_CLOCK_BOOT]));
+    sim_run(s);
+    cr_assert_eq(fired.count, N - N / 10);
     sim_destroy(s);
 }
