@@ -245,6 +245,8 @@ static void problems_insert(json_problems_t *probs, const json_problem_t *p)
 void json_problems_add(json_problems_t *probs, const char *file, uint32_t line, uint32_t col,
                        const char *path, const char *fmt, ...)
 {
+    SIM_ASSERT(probs != NULL);
+    SIM_ASSERT(fmt != NULL);
     json_problem_t p = {.line = line, .col = col, .seq = probs->count++};
     if (!probs->items || !file_intern(probs, file, &p.file_index))
         return; /* counted, so "... and N more" still tells the user */
@@ -1084,6 +1086,9 @@ static int doc_create(const char *name, char *bytes, size_t len, json_problems_t
 int json_doc_parse(const char *name, const char *bytes, size_t len, json_problems_t *probs,
                    json_doc_t **doc)
 {
+    SIM_ASSERT(name != NULL);
+    SIM_ASSERT(probs != NULL);
+    SIM_ASSERT(bytes != NULL || len == 0);
     *doc = NULL;
     if (len > JSON_DOC_SIZE_MAX) {
         json_problems_add(probs, name, 0, 0, NULL, "larger than %u MiB",
@@ -1136,6 +1141,8 @@ static int read_all(FILE *f, char **bytes, size_t *len)
 
 int json_doc_load(const char *path, json_problems_t *probs, json_doc_t **doc)
 {
+    SIM_ASSERT(path != NULL);
+    SIM_ASSERT(probs != NULL);
     *doc = NULL;
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -1491,6 +1498,7 @@ static void sb_suggest(strbuf_t *sb, const char *word, const char *const *names,
 
 bool json_as_enum(json_doc_t *doc, const cJSON *node, const char *const names[], int *out)
 {
+    SIM_ASSERT(names != NULL);
     if (!node)
         return false;
     size_t count = 0;
@@ -1558,6 +1566,16 @@ static bool fraction_ns(const char *digits, size_t k, uint64_t unit, uint64_t *n
     return true;
 }
 
+/* Units are case-sensitive: "MS" would read as megaseconds to some. */
+static const duration_unit_t *duration_unit_find(const char *name)
+{
+    for (size_t u = 0; u < sizeof(duration_units) / sizeof(duration_units[0]); u++) {
+        if (strcmp(name, duration_units[u].name) == 0)
+            return &duration_units[u];
+    }
+    return NULL;
+}
+
 /* Parsing behind json_duration_parse; *why stays NULL when the text has the wrong shape. */
 static int duration_parse(const char *p, int64_t *ns, const char **why)
 {
@@ -1583,11 +1601,7 @@ static int duration_parse(const char *p, int64_t *ns, const char **why)
             return SIM_EINVAL;
         unit_name = frac + frac_len;
     }
-    const duration_unit_t *unit = NULL;
-    for (size_t u = 0; u < sizeof(duration_units) / sizeof(duration_units[0]); u++) {
-        if (strcmp(unit_name, duration_units[u].name) == 0)
-            unit = &duration_units[u];
-    }
+    const duration_unit_t *unit = duration_unit_find(unit_name);
     if (!unit) {
         *why = *unit_name ? "unknown unit; use ns, us, ms, s or min"
                           : "a unit is required: ns, us, ms, s or min; a plain integer without "
@@ -1704,6 +1718,7 @@ bool json_obj_has(json_obj_t *obj, const char *key)
 
 const cJSON *json_obj_get(json_obj_t *obj, const char *key, json_need_t need)
 {
+    SIM_ASSERT(key != NULL);
     if (!obj->node)
         return NULL;
     obj_remember(obj, key);

@@ -191,7 +191,8 @@ static const syntax_case_t syntax_cases[] = {
      "1:20: $.a: expected ',' or ']' after an element, found '{'"},
     /* unterminated strings: reported at the opening quote */
     {"{\"a\": \"abc", "1:7: $.a: unterminated string: expected '\"' before the end of the file"},
-    {"{\"a\": \"ab\n\"}", "1:7: $.a: unterminated string: expected '\"' before the end of the line"},
+    {"{\"a\": \"ab\n\"}",
+     "1:7: $.a: unterminated string: expected '\"' before the end of the line"},
     {"{\"a\": \"ab\\", "1:7: $.a: unterminated string: expected '\"' before the end of the file"},
     {"{\"a", "1:2: $: unterminated string: expected '\"' before the end of the file"},
     /* trailing commas */
@@ -310,7 +311,8 @@ Test(json_doc, nesting_deeper_than_the_limit)
 
 Test(json_doc, what_strict_json_allows_parses)
 {
-    parse_ok(" {\"s\": \"\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u00e9 \\ud83d\\ude00\", \"n\": [0, -0, 1.5e3,"
+    parse_ok(" {\"s\": \"\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u00e9 \\ud83d\\ude00\","
+             " \"n\": [0, -0, 1.5e3,"
              " -2E-2, 10], \"l\": [true, false, null], \"e\": {}, \"a\": []} \n\t");
     cr_assert_str_eq(member("s")->valuestring, "\" \\ / \b \f \n \r \t é 😀");
     cr_assert_eq(json_count(member("n")), 5);
@@ -345,7 +347,8 @@ static const char *const strategies[] = {"fifo", "random", "pct", NULL};
 
 Test(json_doc, getters_store_values)
 {
-    parse_ok("{\"s\": \"hi\", \"b\": false, \"i\": -9223372036854775808, \"j\": 9223372036854775807,"
+    parse_ok("{\"s\": \"hi\", \"b\": false, \"i\": -9223372036854775808,"
+             " \"j\": 9223372036854775807,"
              " \"r\": 64, \"u\": 18446744073709551615, \"z\": -0, \"d\": 2.5, \"di\": 3,"
              " \"e\": \"random\", \"t\": \"150ms\", \"a\": [1], \"o\": {\"k\": true}}");
     json_obj_t o, child;
@@ -518,19 +521,21 @@ Test(json_doc, enum_suggests_a_close_name)
     cr_assert_not(json_get_enum(&o, "d", JSON_REQUIRED, strategies, &e));
     cr_assert_eq(e, -1);
     json_obj_end(&o);
-    expect_printed("wakesim: error: x.json:1:7: $.a: expected one of \"fifo\", \"random\", \"pct\", "
-                   "got \"fifi\" (did you mean \"fifo\"?)\n"
-                   "wakesim: error: x.json:1:20: $.b: expected one of \"fifo\", \"random\", \"pct\", "
-                   "got \"rnd\"\n"
-                   "wakesim: error: x.json:1:32: $.c: expected one of \"fifo\", \"random\", \"pct\", "
-                   "got \"FIFO\"\n"
-                   "wakesim: error: x.json:1:45: $.d: expected one of \"fifo\", \"random\", \"pct\", "
-                   "got \"\"\n");
+    expect_printed(
+        "wakesim: error: x.json:1:7: $.a: expected one of \"fifo\", \"random\", \"pct\", got "
+        "\"fifi\" (did you mean \"fifo\"?)\n"
+        "wakesim: error: x.json:1:20: $.b: expected one of \"fifo\", \"random\", \"pct\", got "
+        "\"rnd\"\n"
+        "wakesim: error: x.json:1:32: $.c: expected one of \"fifo\", \"random\", \"pct\", got "
+        "\"FIFO\"\n"
+        "wakesim: error: x.json:1:45: $.d: expected one of \"fifo\", \"random\", \"pct\", got "
+        "\"\"\n");
 }
 
 Test(json_doc, long_and_odd_strings_are_escaped_and_cut_in_messages)
 {
-    parse_ok("{\"a\": \"line\\none \\\"q\\\" \\u0001\", \"b\": \"0123456789012345678901234567890123456789"
+    parse_ok("{\"a\": \"line\\none \\\"q\\\" \\u0001\","
+             " \"b\": \"0123456789012345678901234567890123456789"
              "0123456789\"}");
     json_obj_t o;
     bool b;
@@ -720,7 +725,8 @@ Test(json_doc, every_unknown_key_is_reported_with_a_suggestion)
 
 Test(json_doc, unknown_keys_in_nested_objects_and_empty_cursors)
 {
-    parse_ok("{\"o\": {\"k\": 1, \"x\": 2}, \"e\": {\"y\": 3}, \"skip\": {\"z\": 4}, \"h\": {\"q\": 5}}");
+    parse_ok("{\"o\": {\"k\": 1, \"x\": 2}, \"e\": {\"y\": 3}, \"skip\": {\"z\": 4},"
+             " \"h\": {\"q\": 5}}");
     json_obj_t o, child;
     int64_t i;
     json_obj_begin(doc, json_doc_root(doc), &o);
@@ -744,7 +750,8 @@ Test(json_doc, unknown_keys_in_nested_objects_and_empty_cursors)
 
 Test(json_doc, paths_of_nested_arrays_objects_and_odd_keys)
 {
-    parse_ok("{\"a b\": [[{\"x-y\": {\"\": {\"ok_1\": {\"1st\": {\"q\\\"u\\\\o\\nte\": [true, {\"é\": "
+    parse_ok("{\"a b\": [[{\"x-y\": {\"\": {\"ok_1\": {\"1st\": {\"q\\\"u\\\\o\\nte\":"
+             " [true, {\"é\": "
              "[[0, [null]]]}]}}}}}]]}");
     const cJSON *node = json_doc_root(doc);
     cr_assert_str_eq(json_doc_path(doc, node), "$");
