@@ -1499,6 +1499,7 @@ static void sb_suggest(strbuf_t *sb, const char *word, const char *const *names,
 bool json_as_enum(json_doc_t *doc, const cJSON *node, const char *const names[], int *out)
 {
     SIM_ASSERT(names != NULL);
+    SIM_ASSERT(names[0] != NULL);
     if (!node)
         return false;
     size_t count = 0;

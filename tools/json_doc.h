@@ -33,7 +33,7 @@
  *     bool ok = rc == 0 && probs.count == 0;                    // SIM_EIO means exit code 4
  *     json_problems_deinit(&probs);
  *
- * Decisions (documented for users in scenarios/README.md):
+ * Decisions (scenarios/README.md should repeat them for users):
  * - Lines and columns are 1-based. A column counts UTF-8 characters (code points), not bytes,
  *   and a tab is one column, as editors count "Col" for non-tab text. CRLF, LF and a lone CR
  *   each end one line.
@@ -157,10 +157,13 @@ void json_doc_report_key(json_doc_t *doc, const cJSON *node, const char *fmt, ..
 /* ---- Typed access to values ------------------------------------------------------------- */
 
 /* Each json_as_* checks `node`'s type and range, stores the value in *out and returns true; or
- * records one problem at the node, leaves *out untouched and returns false. Messages use JSON
- * type names: `expected an integer, got a string "5"`. Strings are borrowed from the document
- * until json_doc_free; the _dup variants return a malloc'd copy the caller frees (and report
- * "out of memory" if that fails). */
+ * records one problem at the node, leaves *out untouched and returns false. A NULL node returns
+ * false and records nothing (an absent optional value), so calls can be chained. Messages use
+ * JSON type names: `expected an integer, got a string "5"`; when the type is right but the
+ * value is not, only the value is shown: `expected a duration like "150ms", got "abc"`.
+ * Strings are borrowed from the document until json_doc_free; the _dup variants return a
+ * malloc'd copy the caller frees (and report "out of memory" if that fails).
+ * Every node passed to this API must belong to `doc`; anything else is a bug and asserts. */
 bool json_as_string(json_doc_t *doc, const cJSON *node, const char **out);
 bool json_as_string_dup(json_doc_t *doc, const cJSON *node, char **out);
 bool json_as_bool(json_doc_t *doc, const cJSON *node, bool *out);
