@@ -225,6 +225,11 @@ zx_status_t kernel_await_one(zx_handle_t handle, zx_signals_t signals,
                              zx_instant_mono_t deadline, zx_signals_t *observed);
 zx_status_t kernel_await_many(zx_wait_item_t *items, size_t count, zx_instant_mono_t deadline);
 
+/* Picks one of `n` (n >= 1) alternatives where upstream's order is unspecified (futures::select!
+ * among ready branches, Rust HashMap iteration): the run's strategy decides (sim_choose), and a
+ * choice with n > 1 is recorded for replay. Returns an index in [0, n). Never blocks. */
+uint32_t kernel_choose(uint32_t n);
+
 /* Koid of the calling kernel thread, or ZX_KOID_INVALID outside kernel threads. */
 zx_koid_t kernel_thread_self_koid(void);
 
