@@ -202,7 +202,8 @@ zx_status_t kblock_park(const kctx_t *c, kblock_t *b, zx_thread_state_t reason, 
     if (deadline <= sim_now_mono(s))
         return ZX_ERR_TIMED_OUT;
     ktask_t *task = c->task;
-    bool counts = b->kind != KBLOCK_BURN; /* a burst is the task running */
+    /* A burst is the task running; a task not started yet is at a safe point already. */
+    bool counts = b->kind != KBLOCK_BURN && task->active;
     sim_park_mode_t mode = b->kind == KBLOCK_AWAIT ? SIM_PARK_TASK : SIM_PARK_THREAD;
     task->block = b;
     if (b->kind == KBLOCK_WAIT)
