@@ -15,8 +15,13 @@
  * Wire format of a message body (after the header): a sequence of fields, each
  *   uint16 ordinal (1-based table ordinal), uint16 kind (FIDL_KIND_*), uint32 length,
  *   then `length` payload bytes padded to 8;
- * a handle field's payload is a uint32 index into the message's handles. Fields appear in
- * increasing ordinal order, at most once. A decoder ignores fields with ordinals it does not
+ * a handle field's payload is a uint32 index into the message's handles; an integer field is
+ * little-endian (U32 in 4 bytes, U64/I64 in 8); a string is its UTF-8 bytes without a NUL; a
+ * BYTES field is `count` PagerExtent records of 16 bytes (u32 logical_start, u32 logical_end,
+ * u64 physical_block). Padding bytes are zero. Fields appear in increasing ordinal order, at
+ * most once. The reply of a method declared with `error` carries, when it is an error, exactly
+ * one field: FIDL_RESULT_ERROR_ORDINAL (kind U32: the error value, a zx_status_t bit-cast for
+ * zx.Status). A decoder ignores fields with ordinals it does not
  * know (tables are extensible) but refuses malformed bodies (truncated, unordered, duplicate,
  * a known ordinal with the wrong kind or length, a handle index out of range or used twice,
  * strings over their bound). Every handle of a message is either moved into the decoded
@@ -50,6 +55,7 @@ typedef struct fidl_header {
 } fidl_header_t;
 
 #define FIDL_HEADER_SIZE 16u
+#define FIDL_RESULT_ERROR_ORDINAL 0xffffu /* the error of a `-> (...) error E` reply */
 #define FIDL_FLAG_RESPONSE 0x1u /* the message is a reply */
 
 /* Method ordinals (stable numbers; upstream's are hashes, their values do not matter here). */
@@ -129,6 +135,9 @@ typedef struct fidl_proxy_wake_channel_req {
     bool has_name;
     char name[FIDL_STRING_MAX + 1]; /* 4 */
     zx_handle_t counter;           /* 5 */
+    /* 6: EVENTPAIR, the V1-era field (variant "v1"): the runner's endpoint R of the resume-event
+     * handshake (reference section 5, V1). Additive: no later revision sends or reads it. */
+    zx_handle_t resume_event;
 } fidl_proxy_wake_channel_req_t;
 
 typedef struct fidl_add_wake_source_req {
@@ -200,6 +209,11 @@ typedef struct fidl_runner_start_req {
     zx_handle_t job; /* 1 */
     bool has_name;
     char name[FIDL_STRING_MAX + 1]; /* 2 */
+    /* 3: server_end:ComponentController (a channel). Additive: upstream the runner removes the
+     * kernel when the kernel component's controller channel closes (Kernels::start's on_stop);
+     * here the world closes its end of this channel to stop the container. Absent = the kernel
+     * is never removed. */
+    zx_handle_t controller;
 } fidl_runner_start_req_t;
 
 /* ---- Service directory: connect to a protocol by name ---------------------------------------- */
