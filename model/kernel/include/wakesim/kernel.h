@@ -124,7 +124,17 @@ zx_status_t kernel_costs_set(kernel_costs_t *costs, const char *name, int64_t co
  *   TIMER_FIRE     object = timer koid, arg[0] = deadline, arg[1] = clock id
  *   ZERO_HANDLES   object = koid whose last handle closed, arg[0] = object type
  *   BURN           object = thread koid, arg[0] = duration (ns, mono), arg[1] = 1 for a
- *                  user burst, 0 for a syscall's own cost */
+ *                  user burst, 0 for a syscall's own cost
+ *   CHANNEL_WRITE / _READ / _DISCARD  object = koid of the endpoint whose queue holds the
+ *                  message, arg[0] = bytes, arg[1] = handles, arg[2] = queue length after
+ *                  (WRITE: -1 when handed to a waiting zx_channel_call; DISCARD: the reason,
+ *                  see channel.c), arg[3] = the message's sequence number on that endpoint
+ *   CHANNEL_FULL   object = endpoint over kMaxPendingMessageCount, arg[0] = queue length,
+ *                  arg[1] = writer's process koid, arg[2] = 1 if the writer was killed
+ *   CHANNEL_CALL_BEGIN / _END  object = caller's endpoint, arg[0] = txid, BEGIN arg[1] =
+ *                  deadline, END arg[1] = reply sequence number (0 none), status = outcome
+ *   MUTEX_*        object = 0 (no koid), text = mutex name, arg[3] = acting thread koid;
+ *                  other arguments in mutex.c */
 #define KERNEL_TRACE_KINDS(X)                                                                  \
     X(KERNEL_EV_SYSCALL, 100, "kernel.syscall")                                                \
     X(KERNEL_EV_SIGNAL, 101, "kernel.signal")                                                  \
@@ -138,7 +148,19 @@ zx_status_t kernel_costs_set(kernel_costs_t *costs, const char *name, int64_t co
     X(KERNEL_EV_PORT_PACKET, 109, "kernel.port_packet")                                        \
     X(KERNEL_EV_TIMER_FIRE, 110, "kernel.timer_fire")                                          \
     X(KERNEL_EV_ZERO_HANDLES, 111, "kernel.zero_handles")                                      \
-    X(KERNEL_EV_BURN, 112, "kernel.burn")
+    X(KERNEL_EV_BURN, 112, "kernel.burn")                                                      \
+    X(KERNEL_EV_CHANNEL_WRITE, 200, "kernel.channel_write")                                    \
+    X(KERNEL_EV_CHANNEL_READ, 201, "kernel.channel_read")                                      \
+    X(KERNEL_EV_CHANNEL_DISCARD, 202, "kernel.channel_discard")                                \
+    X(KERNEL_EV_CHANNEL_FULL, 203, "kernel.channel_full")                                      \
+    X(KERNEL_EV_CHANNEL_CALL_BEGIN, 204, "kernel.channel_call_begin")                          \
+    X(KERNEL_EV_CHANNEL_CALL_END, 205, "kernel.channel_call_end")                              \
+    X(KERNEL_EV_MUTEX_LOCK, 300, "kernel.mutex_lock")                                          \
+    X(KERNEL_EV_MUTEX_CONTENDED, 301, "kernel.mutex_contended")                                \
+    X(KERNEL_EV_MUTEX_ACQUIRE, 302, "kernel.mutex_acquire")                                    \
+    X(KERNEL_EV_MUTEX_UNLOCK, 303, "kernel.mutex_unlock")                                      \
+    X(KERNEL_EV_MUTEX_TRY_FAIL, 304, "kernel.mutex_try_fail")                                  \
+    X(KERNEL_EV_MUTEX_DEADLOCK, 305, "kernel.mutex_deadlock")
 
 enum {
 #define X(name, value, text) name = value,

@@ -121,6 +121,41 @@ _Noreturn void zx_thread_exit(void);
 
 /* ---- Channels (channel.c), VMOs (vmo.c), pagers (pager.c) ---------------------------------- */
 
+/* Creates two peered endpoints with ZX_DEFAULT_CHANNEL_RIGHTS, both WRITABLE. Errors:
+ * INVALID_ARGS (options not 0, out pointers NULL), NO_MEMORY. */
+zx_status_t zx_channel_create(uint32_t options, zx_handle_t *out0, zx_handle_t *out1);
+/* Queues one message on the peer, or hands it to a zx_channel_call waiting there for its
+ * txid. Consumes every handle in `handles`, on success and on failure. Errors in order:
+ * INVALID_ARGS (options), BAD_HANDLE / WRONG_TYPE / ACCESS_DENIED (needs WRITE),
+ * NOT_SUPPORTED (ZX_CHANNEL_WRITE_USE_IOVEC: not modelled), OUT_OF_RANGE (more than
+ * ZX_CHANNEL_MAX_MSG_BYTES bytes or ZX_CHANNEL_MAX_MSG_HANDLES handles), INVALID_ARGS (NULL
+ * buffer), then per handle BAD_HANDLE (not in the table, or listed twice), ACCESS_DENIED (no
+ * TRANSFER), NOT_SUPPORTED (the channel's own handle), then PEER_CLOSED. A write that takes
+ * the peer's queue over 3500 messages succeeds but kills the writer's process (Zircon's
+ * unhandled CHANNEL_FULL_WRITE policy exception). */
+zx_status_t zx_channel_write(zx_handle_t handle, uint32_t options, const void *bytes,
+                             uint32_t num_bytes, const zx_handle_t *handles,
+                             uint32_t num_handles);
+/* Reads the oldest whole message; its handles move into the caller's table with the rights
+ * they were sent with. `actual_*` may be NULL. Errors: BAD_HANDLE, WRONG_TYPE, ACCESS_DENIED
+ * (needs READ), NOT_SUPPORTED (an option other than ZX_CHANNEL_READ_MAY_DISCARD),
+ * SHOULD_WAIT (empty, peer open), PEER_CLOSED (empty, peer closed), BUFFER_TOO_SMALL (sizes
+ * in actual_*; the message stays queued unless MAY_DISCARD), INVALID_ARGS (NULL buffer: the
+ * message is lost), NO_MEMORY. */
+zx_status_t zx_channel_read(zx_handle_t handle, uint32_t options, void *bytes,
+                            zx_handle_t *handles, uint32_t num_bytes, uint32_t num_handles,
+                            uint32_t *actual_bytes, uint32_t *actual_handles);
+/* Writes args->wr_* with a fresh kernel txid (in [0x80000000, 0xFFFFFFFF]) over its first 4
+ * bytes and waits until the reply with that txid arrives (read into args->rd_*), `deadline`
+ * (monotonic) passes, or either endpoint closes. May block; a suspend keeps the request sent
+ * and the wait registered (a reply meanwhile is kept for it); a reply after the deadline lands
+ * in the normal queue. Errors: as zx_channel_write (needs WRITE and READ; INVALID_ARGS when
+ * args is NULL or wr_num_bytes < 4, after OUT_OF_RANGE), then TIMED_OUT, CANCELED (the
+ * caller's endpoint closed), PEER_CLOSED, BUFFER_TOO_SMALL (the reply is discarded). */
+zx_status_t zx_channel_call(zx_handle_t handle, uint32_t options, zx_instant_mono_t deadline,
+                            const zx_channel_call_args_t *args, uint32_t *actual_bytes,
+                            uint32_t *actual_handles);
+
 #ifdef __cplusplus
 }
 #endif

@@ -66,6 +66,20 @@ typedef int64_t zx_duration_boot_t;
 #define ZX_CHANNEL_READ_MAY_DISCARD ((uint32_t)1u)
 #define ZX_CHANNEL_WRITE_USE_IOVEC  ((uint32_t)2u)
 
+/* zx_channel_call: the first 4 bytes of a message are its transaction id. */
+typedef uint32_t zx_txid_t;
+
+typedef struct zx_channel_call_args {
+    const void *wr_bytes;
+    const zx_handle_t *wr_handles;
+    void *rd_bytes;
+    zx_handle_t *rd_handles;
+    uint32_t wr_num_bytes;
+    uint32_t wr_num_handles;
+    uint32_t rd_num_bytes;
+    uint32_t rd_num_handles;
+} zx_channel_call_args_t;
+
 /* ---- Signals ----------------------------------------------------------------------------- */
 
 #define ZX_SIGNAL_NONE ((zx_signals_t)0u)
