@@ -97,7 +97,9 @@ void kctx_current(kctx_t *c)
     kernel_t *k = current;
     SIM_ASSERT(k != NULL); /* a zx_ call needs a kernel: kernel_create first */
     *c = (kctx_t){.k = k, .proc = k->bootstrap};
-    c->sim_task = sim_task_self(k->s);
+    /* In a timer callback the engine still reports the task whose stack runs the scheduler:
+     * a callback is not a caller. */
+    c->sim_task = sim__may_block(k->s) ? sim_task_self(k->s) : NULL;
     if (!c->sim_task)
         return;
     ktask_t *t = sim_task_data(c->sim_task);

@@ -159,16 +159,21 @@ bool kblock_wake(kernel_t *k, kblock_t *b, zx_status_t status)
 {
     if (b->woken)
         return false;
-    /* The caller's own block: it is still setting its wait up (a level-triggered observer
-     * matched at once), so there is nobody to wake. Another task's block that is not parked
-     * any more has timed out: too late. */
-    bool own = !b->task || b->task == sim_task_self(k->s);
-    if (!own && !sim_task_is_parked(b->task))
+    if (b->task && sim_task_is_parked(b->task)) {
+        b->woken = true;
+        b->status = status;
+        sim_wake(k->s, b->task, 0);
+        return true;
+    }
+    /* Not parked: either the caller's own block while it sets its wait up (a level-triggered
+     * observer matched at once: nobody to wake), or a block whose deadline already fired (too
+     * late). Timer callbacks run on a parked task's stack, where sim_task_self() still names
+     * that task, hence the callback check. */
+    bool own = !b->task || (b->task == sim_task_self(k->s) && sim__may_block(k->s));
+    if (!own)
         return false;
     b->woken = true;
     b->status = status;
-    if (!own)
-        sim_wake(k->s, b->task, 0);
     return true;
 }
 
