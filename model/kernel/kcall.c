@@ -22,7 +22,8 @@ static zx_duration_t cost_of(const kernel_t *k, kernel_syscall_t id)
         return ns;
     if (j > 1000)
         j = 1000;
-    int64_t permille = 1000 - (int64_t)j + (int64_t)sim_rng_below(k->s, SIM_RNG_JITTER, 2u * j + 1u);
+    uint64_t draw = sim_rng_below(k->s, SIM_RNG_JITTER, 2u * j + 1u);
+    int64_t permille = 1000 - (int64_t)j + (int64_t)draw;
     return ns / 1000 * permille + ns % 1000 * permille / 1000;
 }
 

@@ -622,7 +622,44 @@ Test(task, an_idle_executor_suspends_at_once_and_its_awaits_complete_after_resum
     kfix_deinit(&f);
 }
 
-/* ---- Enumeration and get_child ----------------------------------------------------------------- */
+static int awaits_returned;
+
+static void await_forever(void *arg)
+{
+    (void)arg;
+    (void)kernel_await_one(ev_p, ZX_USER_SIGNAL_7, ZX_TIME_INFINITE, NULL);
+    awaits_returned++;
+}
+
+static void executor_of_two(void *arg)
+{
+    (void)arg;
+    ASSERT_ST(kernel_task_spawn("second", await_forever, NULL), ZX_OK);
+    await_forever(NULL);
+}
+
+static void ctl_kill_executor(sim_t *s, void *arg)
+{
+    (void)s;
+    (void)arg;
+    kfix_sleep_until(10);
+    ASSERT_ST(zx_task_kill(f.proc), ZX_OK);
+    wait_for(worker, ZX_THREAD_TERMINATED, &c0);
+}
+
+Test(task, killing_an_executor_ends_all_its_awaiting_tasks)
+{
+    setup();
+    awaits_returned = 0;
+    worker = kfix_thread(&f, "executor", executor_of_two, NULL);
+    start_controller(ctl_kill_executor);
+    cr_assert_eq(kfix_run(&f), SIM_END_COMPLETE);
+    cr_assert_eq(c0.at, 10, "TERMINATED at %" PRId64, c0.at);
+    cr_assert_eq(awaits_returned, 0, "%d awaits returned into killed code", awaits_returned);
+    kfix_deinit(&f);
+}
+
+/* ---- Enumeration and get_child ----------------------------------------------------------- */
 
 static void worker_blocks(void *arg)
 {
@@ -811,6 +848,45 @@ Test(task, syscalls_charge_their_cost_to_the_calling_thread_only)
     cr_assert_eq(w.at, cost, "after zx_event_create: %" PRId64 ", want %" PRId64, w.at, cost);
     cr_assert_eq((int64_t)w.observed, cost + 1000);
     kfix_deinit(&f);
+}
+
+static void worker_adds(void *arg)
+{
+    (void)arg;
+    zx_handle_t c;
+    ASSERT_ST(zx_counter_create(0, &c), ZX_OK);
+    w.at = zx_clock_get_monotonic();
+}
+
+static zx_instant_mono_t jittered_run(uint64_t seed)
+{
+    kernel_costs_t costs;
+    kernel_costs_default(&costs);
+    costs.jitter_permille = 100;
+    sim_config_t cfg = {.seed = seed};
+    cr_assert_eq(sim_create(&cfg, &f.s), 0);
+    cr_assert_eq(sim_trace_mem_create(&f.mem), 0);
+    kernel_config_t kc = {.costs = &costs};
+    ASSERT_ST(kernel_create(f.s, &kc, &f.k), ZX_OK);
+    ASSERT_ST(kernel_process_create(kernel_root_job(f.k), "test", &f.proc), ZX_OK);
+    memset(&w, 0, sizeof(w));
+    kfix_thread(&f, "worker", worker_adds, NULL);
+    cr_assert_eq(kfix_run(&f), SIM_END_COMPLETE);
+    zx_instant_mono_t at = w.at;
+    kfix_deinit(&f);
+    return at;
+}
+
+Test(task, cost_jitter_is_seeded_and_bounded)
+{
+    int64_t cost = 700; /* zx_counter_create's default */
+    zx_instant_mono_t a = jittered_run(7), b = jittered_run(7);
+    cr_assert_eq(a, b, "same seed, %" PRId64 " vs %" PRId64, a, b);
+    for (uint64_t seed = 1; seed < 20; seed++) {
+        zx_instant_mono_t at = jittered_run(seed);
+        cr_assert(at >= cost * 9 / 10 && at <= cost * 11 / 10, "seed %" PRIu64 ": %" PRId64,
+                  seed, at);
+    }
 }
 
 /* ---- Determinism ----------------------------------------------------------------------------- */
