@@ -889,6 +889,51 @@ Test(task, cost_jitter_is_seeded_and_bounded)
     }
 }
 
+static zx_handle_t counter, counter_p;
+
+static void worker_adds_once(void *arg)
+{
+    (void)arg;
+    ASSERT_ST(zx_counter_add(counter_p, 1), ZX_OK);
+    w.at = zx_clock_get_monotonic();
+    w.done = true;
+}
+
+static void ctl_suspend_during_the_cost(sim_t *s, void *arg)
+{
+    (void)s;
+    (void)arg;
+    kfix_sleep_until(100); /* the worker is inside zx_counter_add's 300 ns */
+    ASSERT_ST(zx_task_suspend(worker, &token), ZX_OK);
+    wait_for(worker, ZX_THREAD_SUSPENDED, &c0);
+    ASSERT_ST(zx_counter_read(counter, &c1.at), ZX_OK);
+    c1.done = w.done;
+    kfix_sleep_until(1000);
+    ASSERT_ST(zx_handle_close(token), ZX_OK);
+}
+
+Test(task, a_suspend_during_a_syscall_takes_effect_when_the_call_returns)
+{
+    kernel_costs_t costs;
+    kernel_costs_default(&costs);
+    kfix_init_costs(&f, &costs);
+    memset(&w, 0, sizeof(w));
+    memset(&c0, 0, sizeof(c0));
+    memset(&c1, 0, sizeof(c1));
+    ASSERT_ST(zx_counter_create(0, &counter), ZX_OK);
+    counter_p = kfix_share(&f, counter);
+    worker = kfix_thread(&f, "worker", worker_adds_once, NULL);
+    start_controller(ctl_suspend_during_the_cost);
+    cr_assert_eq(kfix_run(&f), SIM_END_COMPLETE);
+    int64_t cost = costs.syscall_ns[KERNEL_SYSCALL_counter_add];
+    cr_assert_eq(c0.at, cost, "SUSPENDED at %" PRId64 ", want the call's end %" PRId64, c0.at,
+                 cost);
+    cr_assert_eq(c1.at, 1, "the call took effect before the thread stopped");
+    cr_assert_not(c1.done, "the call returned to user code while suspended");
+    cr_assert_eq(w.at, 1000);
+    kfix_deinit(&f);
+}
+
 /* ---- Determinism ----------------------------------------------------------------------------- */
 
 static uint64_t suspend_scenario(void)
