@@ -490,4 +490,84 @@ bool port_dequeue_packet(kobj_t *port, kport_packet_t *pkt);
 zx_status_t port_observe(khandle_t *source, kobj_t *port, uint64_t key, zx_signals_t signals,
                          uint32_t options);
 
+/* ---- VMOs and pagers (vmo.c, pager.c) -------------------------------------------------------- */
+
+/* A VMO object (vmo.c) and the pager side of a pager-backed VMO (pager.c: Zircon's PagerProxy
+ * and PageSource in one). A root VMO owns the pages; REFERENCE and SLICE children are windows on
+ * their root. Offsets passed between the two files are bytes in the root. */
+typedef struct kvmo kvmo_t;
+typedef struct kpager_src kpager_src_t;
+
+/* VmPageList::MAX_SIZE: the largest VMO size, also the size of an UNBOUNDED VMO. */
+#define KVMO_SIZE_MAX ((uint64_t)0xfffffffffffe0000u)
+
+/* vmo.c */
+/* Tests: let vmo.c and pager.c make `count` more allocations, then fail with NO_MEMORY
+ * (-1: no limit, the default). Per host thread. */
+void kvmo_test_set_alloc_limit(int64_t count);
+/* Takes one allocation from that budget; false = fail with NO_MEMORY. */
+bool kvmo_alloc_ok(void);
+kvmo_t *kvmo_from(kobj_t *obj);
+kobj_t *kvmo_obj(kvmo_t *vmo);
+/* parse_create_syscall_flags: RESIZABLE, DISCARDABLE, UNBOUNDED; `*size_out` gets the rounded
+ * size. INVALID_ARGS (unknown bit, RESIZABLE with UNBOUNDED), OUT_OF_RANGE (too large). */
+zx_status_t kvmo_parse_options(uint32_t options, uint64_t size, uint32_t *flags_out,
+                               uint64_t *size_out);
+/* Creates a root VMO of `size_bytes` (page aligned) with `flags` from kvmo_parse_options. A
+ * non-NULL `src` makes it pager-backed by the pager `pager_koid` (the VMO keeps `src` until
+ * kvmo_source_closed or its destruction). The caller owns the one reference. NO_MEMORY. */
+zx_status_t kvmo_create_root(kernel_t *k, uint64_t size_bytes, uint32_t flags,
+                             kpager_src_t *src, zx_koid_t pager_koid, bool trap_dirty,
+                             kvmo_t **out);
+/* Rights of a new handle to `vmo` (ZX_DEFAULT_VMO_RIGHTS, plus RESIZE if resizable). */
+zx_rights_t kvmo_default_rights(const kvmo_t *vmo);
+/* The root whose pages `vmo` shows, and where `vmo`'s offset 0 is in it (bytes). */
+kvmo_t *kvmo_root(kvmo_t *vmo, uint64_t *root_offset);
+uint64_t kvmo_size(const kvmo_t *vmo);
+/* The pager that backs `vmo`'s root, or ZX_KOID_INVALID. */
+zx_koid_t kvmo_pager_koid(const kvmo_t *vmo);
+/* The pager side of a pager-backed root, NULL once the pager is gone. */
+kpager_src_t *kvmo_source(const kvmo_t *root);
+/* The pager's last handle closed: the root stays pager-backed but has no source any more. */
+void kvmo_source_closed(kvmo_t *root);
+/* TakePages' checks on an aux VMO: NOT_SUPPORTED (pager-backed), BAD_STATE (a child or has
+ * children), OUT_OF_RANGE. */
+zx_status_t kvmo_check_aux(kvmo_t *aux, uint64_t offset, uint64_t length);
+/* Moves the pages of `aux`'s root [aux_offset, +length) into `root` [offset, +length): absent
+ * pages are inserted clean (an uncommitted aux page becomes a zero page), present ones are kept
+ * and the aux page freed; the aux range ends fully decommitted. Ranges are checked by the
+ * caller. NO_MEMORY (the ranges may then be partly moved). */
+zx_status_t kvmo_supply(kvmo_t *root, uint64_t offset, kvmo_t *aux_root, uint64_t aux_offset,
+                        uint64_t length, uint64_t *inserted, uint64_t *skipped);
+/* Whether a page request of `command` (ZX_PAGER_VMO_READ or _DIRTY) for [offset, +length) of
+ * `root` is satisfied: every page present (READ), and none of them clean (DIRTY). */
+bool kvmo_range_ready(const kvmo_t *root, uint16_t command, uint64_t offset, uint64_t length);
+/* ZX_PAGER_OP_DIRTY: clean pages become dirty. NOT_FOUND if a page is not supplied. */
+zx_status_t kvmo_dirty(kvmo_t *root, uint64_t offset, uint64_t length, uint64_t *pages);
+/* ZX_PAGER_OP_WRITEBACK_BEGIN (dirty -> awaiting clean; only zero pages if `zero_only`) and
+ * _END (awaiting clean -> clean); returns the pages changed. */
+uint64_t kvmo_writeback(kvmo_t *root, uint64_t offset, uint64_t length, bool begin,
+                        bool zero_only);
+/* zx_pager_query_dirty_ranges over [offset, +length) of `root` (page aligned, in range). */
+void kvmo_query_dirty(const kvmo_t *root, uint64_t offset, uint64_t length,
+                      zx_vmo_dirty_range_t *buffer, size_t buffer_size, size_t *actual,
+                      size_t *avail);
+bool kvmo_trap_dirty(const kvmo_t *root);
+/* The modified flag of zx_pager_query_vmo_stats; cleared if `reset`. */
+bool kvmo_modified(kvmo_t *root, bool reset);
+
+/* pager.c */
+/* Sends (or joins) a page request of `command` for [offset, +length) of the source's root and
+ * parks until it is resolved. ZX_OK means "look again" (pages supplied, or something changed);
+ * the status given to ZX_PAGER_OP_FAIL; BAD_STATE once detached or the pager is gone;
+ * INTERNAL_INTR_RETRY / _KILLED from the park. May block. */
+zx_status_t kpager_src_wait(const kctx_t *c, kpager_src_t *src, uint16_t command,
+                            uint64_t offset, uint64_t length);
+bool kpager_src_is_detached(const kpager_src_t *src);
+/* Pages of [offset, +length) went away (`dirty_only`: clean pages evicted, which only DIRTY
+ * requests wait on) or were cut off by a resize: the threads waiting there look again. */
+void kpager_src_recheck(kpager_src_t *src, uint64_t offset, uint64_t length, bool dirty_only);
+/* The root's last reference is gone: detach (COMPLETE) unless already detached. */
+void kpager_src_vmo_gone(kpager_src_t *src);
+
 #endif /* WAKESIM_MODEL_KERNEL_KERNEL_INT_H */

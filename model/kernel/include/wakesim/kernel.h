@@ -135,6 +135,30 @@ zx_status_t kernel_costs_set(kernel_costs_t *costs, const char *name, int64_t co
  *                  deadline, END arg[1] = reply sequence number (0 none), status = outcome
  *   MUTEX_*        object = 0 (no koid), text = mutex name, arg[3] = acting thread koid;
  *                  other arguments in mutex.c */
+/* VMO and pager kinds (vmo.c, pager.c), 250-260. object = koid of the pager-backed (root) VMO;
+ * offsets and lengths are bytes of that VMO.
+ *   PAGE_REQUEST   a page request packet queued on the pager's port: arg[0] = command
+ *                  (ZX_PAGER_VMO_*), arg[1] = offset, arg[2] = length, arg[3] = key; status
+ *                  BAD_HANDLE if the port had no handle left (the packet is lost)
+ *   PAGE_REQUEST_CANCEL  a queued request withdrawn before the pager service took it (it was
+ *                  satisfied, or its waiters left): arg[0..2] as PAGE_REQUEST
+ *   PAGE_WAIT      a thread blocks on pages: arg[0] = command, arg[1] = offset, arg[2] =
+ *                  length, arg[3] = thread koid
+ *   PAGE_WAKE      it wakes: arg[0..1] as PAGE_WAIT, arg[2] = time waited (ns, mono), arg[3] =
+ *                  thread koid, status = OK (look again), the FAIL status, BAD_STATE, or
+ *                  INTERNAL_INTR_RETRY / _KILLED (suspended / killed while waiting)
+ *   PAGE_SUPPLY    arg[0] = offset, arg[1] = length, arg[2] = pages inserted, arg[3] = pages
+ *                  skipped (already present), status = the supply's result
+ *   PAGE_FAIL      ZX_PAGER_OP_FAIL: arg[0] = offset, arg[1] = length, arg[2] = requests
+ *                  failed, status = the failure status
+ *   PAGE_DIRTY     ZX_PAGER_OP_DIRTY: arg[0] = offset, arg[1] = length, arg[2] = pages dirtied
+ *   PAGE_WRITEBACK arg[0] = offset, arg[1] = length, arg[2] = 1 begin / 0 end, arg[3] = pages
+ *   PAGE_EVICT     ZX_VMO_OP_DONT_NEED on a pager-backed VMO: arg[0..1] = the range, arg[2] =
+ *                  clean pages evicted
+ *   PAGER_DETACH   arg[0] = 0 zx_pager_detach_vmo / 1 the VMO's last reference / 2 the pager's
+ *                  last handle, arg[1] = waiting requests failed, arg[2] = pager koid
+ *   PAGE_FAULT     kernel_thread_touch: arg[0] = offset, arg[1] = length, arg[2] = 1 write,
+ *                  arg[3] = thread koid, status = OK or the fatal status */
 #define KERNEL_TRACE_KINDS(X)                                                                  \
     X(KERNEL_EV_SYSCALL, 100, "kernel.syscall")                                                \
     X(KERNEL_EV_SIGNAL, 101, "kernel.signal")                                                  \
@@ -155,6 +179,17 @@ zx_status_t kernel_costs_set(kernel_costs_t *costs, const char *name, int64_t co
     X(KERNEL_EV_CHANNEL_FULL, 203, "kernel.channel_full")                                      \
     X(KERNEL_EV_CHANNEL_CALL_BEGIN, 204, "kernel.channel_call_begin")                          \
     X(KERNEL_EV_CHANNEL_CALL_END, 205, "kernel.channel_call_end")                              \
+    X(KERNEL_EV_PAGE_REQUEST, 250, "kernel.page_request")                                      \
+    X(KERNEL_EV_PAGE_REQUEST_CANCEL, 251, "kernel.page_request_cancel")                        \
+    X(KERNEL_EV_PAGE_WAIT, 252, "kernel.page_wait")                                            \
+    X(KERNEL_EV_PAGE_WAKE, 253, "kernel.page_wake")                                            \
+    X(KERNEL_EV_PAGE_SUPPLY, 254, "kernel.page_supply")                                        \
+    X(KERNEL_EV_PAGE_FAIL, 255, "kernel.page_fail")                                            \
+    X(KERNEL_EV_PAGE_DIRTY, 256, "kernel.page_dirty")                                          \
+    X(KERNEL_EV_PAGE_WRITEBACK, 257, "kernel.page_writeback")                                  \
+    X(KERNEL_EV_PAGE_EVICT, 258, "kernel.page_evict")                                          \
+    X(KERNEL_EV_PAGER_DETACH, 259, "kernel.pager_detach")                                      \
+    X(KERNEL_EV_PAGE_FAULT, 260, "kernel.page_fault")                                          \
     X(KERNEL_EV_MUTEX_LOCK, 300, "kernel.mutex_lock")                                          \
     X(KERNEL_EV_MUTEX_CONTENDED, 301, "kernel.mutex_contended")                                \
     X(KERNEL_EV_MUTEX_ACQUIRE, 302, "kernel.mutex_acquire")                                    \
@@ -259,6 +294,19 @@ uint32_t kernel_choose(uint32_t n);
 
 /* Koid of the calling kernel thread, or ZX_KOID_INVALID outside kernel threads. */
 zx_koid_t kernel_thread_self_koid(void);
+
+/* A page fault of the calling thread on [offset, offset + length) of the VMO `vmo` (needs
+ * READ, and WRITE if `write`), as if it touched a mapping of it (mappings are not modelled):
+ * missing pages of a pager-backed VMO are requested and waited for exactly as zx_vmo_read does
+ * (a suspend of the thread interrupts the wait and the fault is taken again after resume); a
+ * write commits the pages and dirties them. It is not a syscall: no cost is charged and no
+ * KERNEL_EV_SYSCALL is traced (KERNEL_EV_PAGE_FAULT is). If the pager fails the range, or the
+ * VMO is detached or its pager gone, the thread takes a fatal page-fault exception: its process
+ * is killed with ZX_TASK_RETCODE_EXCEPTION_KILL and the call does not return. Returns ZX_OK,
+ * or the errors a real mapping would have caught earlier (BAD_HANDLE, WRONG_TYPE,
+ * ACCESS_DENIED, OUT_OF_RANGE); outside kernel threads the fatal status is returned instead.
+ * May block. */
+zx_status_t kernel_thread_touch(zx_handle_t vmo, uint64_t offset, uint64_t length, bool write);
 
 typedef enum kernel_process_state {
     KERNEL_PROCESS_INITIAL = 0,

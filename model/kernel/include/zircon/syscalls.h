@@ -156,6 +156,80 @@ zx_status_t zx_channel_call(zx_handle_t handle, uint32_t options, zx_instant_mon
                             const zx_channel_call_args_t *args, uint32_t *actual_bytes,
                             uint32_t *actual_handles);
 
+/* ---- VMOs (vmo.c) --------------------------------------------------------------------------- */
+
+/* The page size (4096); a vDSO read: no cost, no trace. */
+uint32_t zx_system_get_page_size(void);
+/* `size` is rounded up to the page size. Options: ZX_VMO_RESIZABLE, ZX_VMO_DISCARDABLE,
+ * ZX_VMO_UNBOUNDED (size is then the maximum). ZERO_CHILDREN is asserted. Errors: INVALID_ARGS
+ * (out NULL, unknown option, RESIZABLE with UNBOUNDED), OUT_OF_RANGE (too large), NO_MEMORY. */
+zx_status_t zx_vmo_create(uint64_t size, uint32_t options, zx_handle_t *out);
+/* Exactly `length` bytes or an error. Pages are committed lazily; an uncommitted page of an
+ * anonymous VMO reads as zeros. On a pager-backed VMO the call blocks (may block) until the
+ * pager supplies every page it needs, and fails with the pager's ZX_PAGER_OP_FAIL status or
+ * BAD_STATE (detached, pager gone). Errors: BAD_HANDLE, WRONG_TYPE, ACCESS_DENIED (READ /
+ * WRITE), OUT_OF_RANGE (offset + length > size), INVALID_ARGS (buffer NULL), NO_MEMORY. */
+zx_status_t zx_vmo_read(zx_handle_t handle, void *buffer, uint64_t offset, size_t length);
+zx_status_t zx_vmo_write(zx_handle_t handle, const void *buffer, uint64_t offset, size_t length);
+/* No right needed. Errors: BAD_HANDLE, WRONG_TYPE, INVALID_ARGS (size NULL). */
+zx_status_t zx_vmo_get_size(zx_handle_t handle, uint64_t *size);
+/* Errors: BAD_HANDLE, WRONG_TYPE, ACCESS_DENIED (no WRITE; resizable without RESIZE),
+ * UNAVAILABLE (not resizable), OUT_OF_RANGE (too large). */
+zx_status_t zx_vmo_set_size(zx_handle_t handle, uint64_t size);
+/* REFERENCE (offset and size 0; acts on the parent) or SLICE (a window; page-aligned offset);
+ * snapshots are not modelled (NOT_SUPPORTED). Clears the parent's ZERO_CHILDREN. Errors:
+ * INVALID_ARGS (out NULL, flags, misaligned offset, slice outside the parent), OUT_OF_RANGE
+ * (size or offset + size too large), BAD_HANDLE, WRONG_TYPE, ACCESS_DENIED (DUPLICATE and READ
+ * needed), NOT_SUPPORTED (slice of a resizable VMO, reference of a slice, resizable reference
+ * of a fixed-size VMO, discardable parent, snapshot), NO_MEMORY. */
+zx_status_t zx_vmo_create_child(zx_handle_t handle, uint32_t options, uint64_t offset,
+                                uint64_t size, zx_handle_t *out);
+/* COMMIT, DECOMMIT, ZERO (WRITE), DONT_NEED, ALWAYS_NEED (hints), PREFETCH and cache ops (READ);
+ * LOCK/UNLOCK/TRY_LOCK are NOT_SUPPORTED (no discardable VMOs). COMMIT and PREFETCH of a
+ * pager-backed VMO may block like a read. Errors: BAD_HANDLE, WRONG_TYPE, ACCESS_DENIED,
+ * INVALID_ARGS (unknown op, misaligned DECOMMIT), OUT_OF_RANGE, NOT_SUPPORTED, NO_MEMORY and
+ * the pager's statuses. */
+zx_status_t zx_vmo_op_range(zx_handle_t handle, uint32_t op, uint64_t offset, uint64_t size,
+                            void *buffer, size_t buffer_size);
+
+/* ---- Pagers (pager.c) ----------------------------------------------------------------------- */
+
+/* Errors: INVALID_ARGS (options != 0, out NULL), NO_MEMORY. */
+zx_status_t zx_pager_create(uint32_t options, zx_handle_t *out);
+/* Options: ZX_VMO_RESIZABLE, ZX_VMO_TRAP_DIRTY, ZX_VMO_UNBOUNDED (not with RESIZABLE). Page
+ * requests go to `port` with `key`. Errors: INVALID_ARGS (out NULL, options), BAD_HANDLE,
+ * WRONG_TYPE, ACCESS_DENIED (ATTACH_VMO on the pager, WRITE on the port), OUT_OF_RANGE (size),
+ * NO_MEMORY. */
+zx_status_t zx_pager_create_vmo(zx_handle_t pager, uint32_t options, zx_handle_t port,
+                                uint64_t key, uint64_t size, zx_handle_t *out);
+/* No more READ/DIRTY requests; waiting readers fail with BAD_STATE; a final COMPLETE packet.
+ * Errors: BAD_HANDLE, WRONG_TYPE, ACCESS_DENIED (ATTACH_VMO|MANAGE_VMO, WRITE on the VMO),
+ * INVALID_ARGS (not a VMO of this pager). */
+zx_status_t zx_pager_detach_vmo(zx_handle_t pager, zx_handle_t vmo);
+/* Errors, in this order: INVALID_ARGS (offset, length or aux_offset misaligned), BAD_HANDLE,
+ * WRONG_TYPE, ACCESS_DENIED (MANAGE_VMO; WRITE on vmo), INVALID_ARGS (foreign vmo),
+ * BAD_HANDLE/WRONG_TYPE/ACCESS_DENIED for aux (READ|WRITE), NOT_SUPPORTED (aux pager-backed),
+ * BAD_STATE (aux a child or with children), OUT_OF_RANGE (aux range, then vmo range),
+ * BAD_STATE (detached), NO_MEMORY. */
+zx_status_t zx_pager_supply_pages(zx_handle_t pager, zx_handle_t pager_vmo, uint64_t offset,
+                                  uint64_t length, zx_handle_t aux_vmo, uint64_t aux_offset);
+/* FAIL (data: IO, IO_DATA_INTEGRITY, BAD_STATE, NO_SPACE, BUFFER_TOO_SMALL), DIRTY,
+ * WRITEBACK_BEGIN (data 0 or ZX_VMO_DIRTY_RANGE_IS_ZERO), WRITEBACK_END. Errors: INVALID_ARGS
+ * (misaligned), BAD_HANDLE, WRONG_TYPE, ACCESS_DENIED, INVALID_ARGS (foreign vmo, data),
+ * NOT_SUPPORTED (unknown op; DIRTY without TRAP_DIRTY), OUT_OF_RANGE, BAD_STATE (FAIL/DIRTY
+ * after detach), NOT_FOUND (DIRTY over unsupplied pages). */
+zx_status_t zx_pager_op_range(zx_handle_t pager, uint32_t op, zx_handle_t pager_vmo,
+                              uint64_t offset, uint64_t length, uint64_t data);
+/* Errors: BAD_HANDLE, WRONG_TYPE, ACCESS_DENIED (MANAGE_VMO; READ on vmo), INVALID_ARGS (foreign
+ * vmo; buffer NULL with a size), OUT_OF_RANGE. `actual` and `avail` may be NULL. */
+zx_status_t zx_pager_query_dirty_ranges(zx_handle_t pager, zx_handle_t pager_vmo,
+                                        uint64_t offset, uint64_t length, void *buffer,
+                                        size_t buffer_size, size_t *actual, size_t *avail);
+/* Errors: BAD_HANDLE, WRONG_TYPE, ACCESS_DENIED, INVALID_ARGS (foreign vmo, options),
+ * BUFFER_TOO_SMALL. */
+zx_status_t zx_pager_query_vmo_stats(zx_handle_t pager, zx_handle_t pager_vmo, uint32_t options,
+                                     void *buffer, size_t buffer_size);
+
 #ifdef __cplusplus
 }
 #endif

@@ -397,6 +397,107 @@ typedef struct zx_info_timer {
     zx_duration_t slack;
 } zx_info_timer_t;
 
+/* ---- VMOs and pagers (vmo.c, pager.c; zircon/types.h, limits.h, syscalls/object.h,
+ *      syscalls-next.h) --------------------------------------------------------------------- */
+
+#define ZX_PAGE_SHIFT ((uint32_t)12u)
+#define ZX_PAGE_SIZE  ((uint64_t)1u << ZX_PAGE_SHIFT) /* upstream: uintptr_t */
+#define ZX_PAGE_MASK  (ZX_PAGE_SIZE - 1u)
+
+/* zx_vmo_create / zx_pager_create_vmo options. */
+#define ZX_VMO_RESIZABLE   ((uint32_t)1u << 1)
+#define ZX_VMO_DISCARDABLE ((uint32_t)1u << 2)
+#define ZX_VMO_TRAP_DIRTY  ((uint32_t)1u << 3)
+#define ZX_VMO_UNBOUNDED   ((uint32_t)1u << 4)
+
+/* zx_vmo_create_child options: exactly one type, plus modifiers. */
+#define ZX_VMO_CHILD_SNAPSHOT                   ((uint32_t)1u << 0)
+#define ZX_VMO_CHILD_RESIZABLE                  ((uint32_t)1u << 2)
+#define ZX_VMO_CHILD_SLICE                      ((uint32_t)1u << 3)
+#define ZX_VMO_CHILD_SNAPSHOT_AT_LEAST_ON_WRITE ((uint32_t)1u << 4)
+#define ZX_VMO_CHILD_NO_WRITE                   ((uint32_t)1u << 5)
+#define ZX_VMO_CHILD_REFERENCE                  ((uint32_t)1u << 6)
+#define ZX_VMO_CHILD_SNAPSHOT_MODIFIED          ((uint32_t)1u << 7)
+
+/* zx_vmo_op_range ops. */
+#define ZX_VMO_OP_COMMIT                 ((uint32_t)1u)
+#define ZX_VMO_OP_DECOMMIT               ((uint32_t)2u)
+#define ZX_VMO_OP_LOCK                   ((uint32_t)3u)
+#define ZX_VMO_OP_UNLOCK                 ((uint32_t)4u)
+#define ZX_VMO_OP_CACHE_SYNC             ((uint32_t)6u)
+#define ZX_VMO_OP_CACHE_INVALIDATE       ((uint32_t)7u)
+#define ZX_VMO_OP_CACHE_CLEAN            ((uint32_t)8u)
+#define ZX_VMO_OP_CACHE_CLEAN_INVALIDATE ((uint32_t)9u)
+#define ZX_VMO_OP_ZERO                   ((uint32_t)10u)
+#define ZX_VMO_OP_TRY_LOCK               ((uint32_t)11u)
+#define ZX_VMO_OP_DONT_NEED              ((uint32_t)12u)
+#define ZX_VMO_OP_ALWAYS_NEED            ((uint32_t)13u)
+#define ZX_VMO_OP_PREFETCH               ((uint32_t)14u)
+
+/* zx_pager_op_range ops and data. */
+#define ZX_PAGER_OP_FAIL            ((uint32_t)1u)
+#define ZX_PAGER_OP_DIRTY           ((uint32_t)2u)
+#define ZX_PAGER_OP_WRITEBACK_BEGIN ((uint32_t)3u)
+#define ZX_PAGER_OP_WRITEBACK_END   ((uint32_t)4u)
+#define ZX_VMO_DIRTY_RANGE_IS_ZERO  ((uint64_t)1u)
+
+typedef struct zx_vmo_dirty_range {
+    uint64_t offset; /* [offset, offset + length), page aligned */
+    uint64_t length;
+    uint64_t options; /* ZX_VMO_DIRTY_RANGE_IS_ZERO: known to be all zeros */
+} zx_vmo_dirty_range_t;
+
+typedef struct zx_pager_vmo_stats {
+    uint32_t modified; /* ZX_PAGER_VMO_STATS_MODIFIED or 0 */
+} zx_pager_vmo_stats_t;
+
+#define ZX_PAGER_VMO_STATS_MODIFIED ((uint32_t)1u)
+#define ZX_PAGER_RESET_VMO_STATS    ((uint32_t)1u)
+
+/* ZX_INFO_VMO flags. */
+#define ZX_INFO_VMO_TYPE_PHYSICAL  ((uint32_t)0u << 0)
+#define ZX_INFO_VMO_TYPE_PAGED     ((uint32_t)1u << 0)
+#define ZX_INFO_VMO_TYPE(flags)    ((flags) & ((uint32_t)1u << 0))
+#define ZX_INFO_VMO_RESIZABLE      ((uint32_t)1u << 1)
+#define ZX_INFO_VMO_IS_COW_CLONE   ((uint32_t)1u << 2)
+#define ZX_INFO_VMO_VIA_HANDLE     ((uint32_t)1u << 3)
+#define ZX_INFO_VMO_VIA_MAPPING    ((uint32_t)1u << 4)
+#define ZX_INFO_VMO_PAGER_BACKED   ((uint32_t)1u << 5)
+#define ZX_INFO_VMO_CONTIGUOUS     ((uint32_t)1u << 6)
+#define ZX_INFO_VMO_DISCARDABLE    ((uint32_t)1u << 7)
+#define ZX_INFO_VMO_IMMUTABLE      ((uint32_t)1u << 8)
+#define ZX_INFO_VMO_VIA_IOB_HANDLE ((uint32_t)1u << 9)
+
+#define ZX_CACHE_POLICY_CACHED ((uint32_t)0u)
+
+/* The ZX_INFO_VMO (topic 23, version 3) record, as in misttech/fuchsia 74df2e1a
+ * zircon/system/public/zircon/syscalls/object.h. The model fills koid, name, size_bytes,
+ * parent_koid, num_children, flags, committed/populated bytes and handle_rights; mappings are
+ * not modelled (num_mappings, share_count 0) and neither is kernel metadata (0). */
+typedef struct zx_info_vmo {
+    zx_koid_t koid;
+    char name[ZX_MAX_NAME_LEN];
+    uint64_t size_bytes;
+    zx_koid_t parent_koid;   /* a child's parent, else 0 */
+    size_t num_children;
+    size_t num_mappings;
+    size_t share_count;
+    uint32_t flags;          /* ZX_INFO_VMO_* */
+    uint8_t padding1[4];
+    uint64_t committed_bytes;
+    zx_rights_t handle_rights;
+    uint32_t cache_policy;
+    uint64_t metadata_bytes;
+    uint64_t committed_change_events;
+    uint64_t populated_bytes;
+    uint64_t committed_private_bytes;
+    uint64_t populated_private_bytes;
+    uint64_t committed_scaled_bytes;
+    uint64_t populated_scaled_bytes;
+    uint64_t committed_fractional_scaled_bytes;
+    uint64_t populated_fractional_scaled_bytes;
+} zx_info_vmo_t;
+
 #ifdef __cplusplus
 }
 #endif
