@@ -39,8 +39,10 @@
  * waiter, without resending). The waiter record stays registered on the channel while the
  * thread is suspended, so a reply that arrives meanwhile is delivered to it and not queued;
  * it therefore lives on the heap, not on the caller's stack, and a caller that dies while
- * suspended orphans it: the record watches its thread's TERMINATED signal and is reaped by an
- * engine timer at that instant. A reply matches only a waiting record with its txid; one that
+ * suspended orphans it: the record watches its thread's TERMINATED signal and is freed when
+ * the endpoint's last handle closes (the dead process's handles are closed at its death) or,
+ * failing that, by an engine timer at the same instant (a signal callback must not run
+ * zero-handles steps). A reply matches only a waiting record with its txid; one that
  * arrives after the deadline lands in the normal queue. Closing the caller's endpoint cancels
  * the wait with CANCELED, closing the peer with PEER_CLOSED.
  *
@@ -115,6 +117,7 @@ struct channel_waiter {
     zx_status_t status;            /* outcome once decided (waiting == false) */
     uint32_t txid;
     bool waiting;                  /* matches replies (Zircon: in waiters_) */
+    bool orphan;                   /* the caller died: the reaper frees the record */
 };
 
 static void channel_on_zero_handles(kobj_t *obj);
@@ -342,6 +345,7 @@ static void caller_died(kobj_observer_t *o, zx_signals_t signals)
     channel_waiter_t *w = KCONTAINER_OF(o, channel_waiter_t, death);
     SIM_ASSERT(w->block == NULL);
     w->thread = NULL; /* its observer is already unlinked; the thread may go away */
+    w->orphan = true;
     if (w->waiting) {
         w->waiting = false; /* a late reply now goes to the queue */
         w->status = ZX_ERR_CANCELED;
@@ -372,10 +376,22 @@ static uint32_t txid_alloc(kchannel_t *ch)
 
 /* ---- Object hooks -------------------------------------------------------------------------- */
 
-/* (3A): our last handle closed; calls waiting on this endpoint are canceled. */
+/* (3A): our last handle closed; calls waiting on this endpoint are canceled. Records of
+ * callers that died (their process is closing its handles now) are freed at once rather than
+ * by their reaper, so that the endpoint goes in the same instant even if the run ends there. */
 static void channel_on_zero_handles(kobj_t *obj)
 {
-    cancel_waiters(channel_from(obj), ZX_ERR_CANCELED);
+    kchannel_t *ch = channel_from(obj);
+    cancel_waiters(ch, ZX_ERR_CANCELED);
+    channel_waiter_t *w = ch->calls;
+    while (w) {
+        channel_waiter_t *next = w->next;
+        if (w->orphan) {
+            (void)sim_timer_cancel(obj->k->s, &w->reaper);
+            waiter_free(w); /* our handle's reference keeps `ch` alive */
+        }
+        w = next;
+    }
 }
 
 /* (3B): the peer's last handle closed. Queued messages stay readable. */
