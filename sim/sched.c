@@ -152,9 +152,14 @@ static void fire(sim_t *s, int which)
     sim_timer_t *t = sim__queue_pop(s, &s->queue[which]);
     s->stats.timers_fired++;
     s->stats.events++;
+    /* Callbacks run on whichever stack runs the scheduler, but belong to no task: hide the
+     * current one so sim_task_self() is NULL and their trace events carry thread 0. */
+    sim_task_t *running = s->current;
+    s->current = NULL;
     s->in_callback = true;
     t->fn(s, t);
     s->in_callback = false;
+    s->current = running;
 }
 
 /* True (with s->end set) when the run must end before anything else happens. */

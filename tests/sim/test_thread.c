@@ -263,3 +263,45 @@ Test(thread, thread_names_and_ids)
     cr_assert_null(sim_task_self(s), "no task runs outside sim_run");
     sim_destroy(s);
 }
+
+/* ---- timer callbacks belong to no task ---- */
+
+static sim_task_t *self_in_callback = (sim_task_t *)1;
+static uint32_t callback_event_thread = 99;
+
+static void probe_cb(sim_t *s, sim_timer_t *t)
+{
+    (void)t;
+    self_in_callback = sim_task_self(s);
+    sim_trace(s, SIM_TRACE_KIND_USER, "test.cb", 0, 0, 0, 0, NULL);
+}
+
+static int probe_sink_event(void *ctx, const sim_trace_event_t *ev)
+{
+    (void)ctx;
+    if (ev->kind == SIM_TRACE_KIND_USER)
+        callback_event_thread = ev->thread_id;
+    return 0;
+}
+
+static const sim_trace_sink_ops_t probe_sink = {.name = "probe", .event = probe_sink_event};
+
+static void sleeper_100(sim_t *s, void *arg)
+{
+    (void)arg;
+    sim_sleep(s, SIM_CLOCK_MONO, 100);
+}
+
+Test(thread, timer_callbacks_run_outside_any_task)
+{
+    sim_t *s = make_sim();
+    static sim_timer_t t;
+    sim_timer_init(&t, probe_cb, NULL);
+    sim_timer_start(s, &t, SIM_CLOCK_MONO, 50); /* fires while "sleeper" is parked */
+    cr_assert_eq(sim_trace_attach(s, &probe_sink, NULL), 0);
+    cr_assert_eq(sim_thread_create(s, "sleeper", sleeper_100, NULL, NULL, NULL), 0);
+    cr_assert_eq(sim_run(s), SIM_END_COMPLETE);
+    cr_assert_null(self_in_callback, "sim_task_self() in a callback");
+    cr_assert_eq(callback_event_thread, 0, "callback events carry thread %u", callback_event_thread);
+    sim_destroy(s);
+}

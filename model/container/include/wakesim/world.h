@@ -1,6 +1,6 @@
 /* wakesim/world.h - The world around the runner, and the scenario that drives it.
  *
- * A scenario (scenarios/*.json, loaded by tools/scenario.c into a world_config_t) declares the
+ * A scenario (scenarios/<name>.json, loaded by tools/scenario.c into a world_config_t) declares the
  * Starnix container (its job, processes and threads, Linux wake locks, the kernel's suspend
  * loop), the channel proxies with their remote peers and in-container handlers, interrupt-like
  * wake sources, HALs watching wake state, pager-backed files, a timeline of actions at virtual
