@@ -344,6 +344,97 @@ uint64_t sim_trace_mem_fingerprint(const sim_trace_mem_t *mem);
 uint64_t sim_fingerprint_fold(uint64_t h, const sim_trace_event_t *ev);
 #define SIM_FINGERPRINT_SEED 0x77616b6573696d31ULL /* "wakesim1" */
 
+/* ---- SHA-256 (sha256.c) -------------------------------------------------------------------- */
+
+/* Names the exact bytes of a scenario in the trace's `runs` table. Caller-allocated state. */
+#define SIM_SHA256_SIZE 32
+#define SIM_SHA256_HEX_SIZE (2 * SIM_SHA256_SIZE + 1) /* 64 lowercase hex digits and a NUL */
+
+typedef struct sim_sha256 {
+    /* private */
+    uint32_t state[8];
+    uint64_t size;     /* bytes hashed so far */
+    uint8_t block[64]; /* the partial block */
+    size_t used;       /* bytes in `block` */
+} sim_sha256_t;
+
+void sim_sha256_init(sim_sha256_t *h);
+void sim_sha256_update(sim_sha256_t *h, const void *data, size_t size);
+/* Writes the digest; `h` must be initialised again before reuse. */
+void sim_sha256_final(sim_sha256_t *h, uint8_t digest[SIM_SHA256_SIZE]);
+/* One-shot: the digest of `data` as lowercase hex. */
+void sim_sha256_hex(const void *data, size_t size, char hex[SIM_SHA256_HEX_SIZE]);
+
+/* ---- SQLite trace sink (trace_sqlite.c) ---------------------------------------------------- */
+
+/* Writes runs into a SQLite file that holds many runs; the schema is reports/schema.sql,
+ * documented in reports/SCHEMA.md. During a run only raw `events` rows are written, in
+ * batched transactions; at the run's end the derived tables (threads, objects, violations,
+ * and whatever reports/derive_*.sql adds) are built from those rows with SQL in the run's
+ * last transaction, so every table can be rebuilt from `events` alone.
+ *
+ * A run's `runs` row is committed with verdict "running" when the run begins, and completed
+ * (verdict, fingerprint, events, end times, choices) when it ends. A process that is killed
+ * leaves its run "running" with the events of its committed batches; a run stopped through
+ * sim_trace_sqlite_interrupt() ends normally with verdict "interrupted". Earlier runs are
+ * never touched by a later one.
+ *
+ * Errors: functions return 0 or a negative SIM_E*; every SQLite failure is SIM_EIO with a
+ * one-line message "<path>: <what>: <SQLite's message>" (from the caller's buffer for open,
+ * from sim_trace_sqlite_errmsg otherwise). A handle is used by one host thread at a time. */
+typedef struct sim_trace_sqlite sim_trace_sqlite_t;
+
+/* The version in the file's PRAGMA user_version. A file with a newer version is refused; an
+ * older one is refused with a message until a migration exists (reports/SCHEMA.md). */
+#define SIM_TRACE_SQLITE_SCHEMA_VERSION 1
+/* Rows per committed batch during a run: what a killed process can lose, and what bounds the
+ * WAL's growth (about 3 MB of pages); see trace_sqlite.c for the measurements. */
+#define SIM_TRACE_SQLITE_BATCH_ROWS 65536u
+#define SIM_TRACE_SQLITE_ERR_SIZE 512
+
+/* What the engine does not know about a run; every field may be NULL. Strings are copied. */
+typedef struct sim_trace_sqlite_run_info {
+    const char *scenario;       /* the scenario's name */
+    const char *scenario_path;  /* the path it was read from, as given */
+    const void *scenario_bytes; /* the file's bytes, hashed into runs.scenario_sha256 */
+    size_t scenario_size;
+    const char *manager;        /* the manager variant */
+} sim_trace_sqlite_run_info_t;
+
+/* Opens or creates the trace file `path` and creates the schema in a new file. Returns 0 and
+ * a handle, or SIM_EIO (not a database, not a wakesim trace, a newer or older schema, cannot
+ * open or write) with a one-line message in err[err_size], or SIM_ENOMEM. */
+int sim_trace_sqlite_open(const char *path, sim_trace_sqlite_t **out, char *err, size_t err_size);
+/* Closes the file and frees the handle, in every case (NULL is allowed). A run still open
+ * (sim_run never ended it) is committed as "interrupted", without fingerprint. Returns 0, or
+ * SIM_EIO with a one-line message in err[err_size] (err may be NULL). */
+int sim_trace_sqlite_close(sim_trace_sqlite_t *db, char *err, size_t err_size);
+
+/* Begins a run of `s` in the file: commits its `runs` row (verdict "running", seed and
+ * strategy from `s`, the wakesim version) and attaches the sink to `s`, which ends the run
+ * in the file when sim_run ends. Call it right after sim_create, before anything is traced
+ * (SIM_ESTATE otherwise, or when a run is already open in this handle). `run_id` receives
+ * the run's key. SIM_EINTR after sim_trace_sqlite_interrupt, SIM_ERANGE if `s` has no sink
+ * slot left, SIM_EIO on a SQLite error. */
+int sim_trace_sqlite_run_begin(sim_trace_sqlite_t *db, sim_t *s,
+                               const sim_trace_sqlite_run_info_t *info, int64_t *run_id);
+/* Async-signal-safe (a SIGINT handler calls it): at the next event, the sink stops its run
+ * with sim_stop(s, SIM_END_STOPPED) and the run ends in the file with verdict "interrupted".
+ * Sticky: later sim_trace_sqlite_run_begin calls return SIM_EINTR. */
+void sim_trace_sqlite_interrupt(sim_trace_sqlite_t *db);
+
+/* Records expectation `index` of run `run_id` (the scenario runner calls it after sim_run):
+ * whether it held and what it says. Own transaction. Returns 0 or SIM_EIO. */
+int sim_trace_sqlite_expectation_add(sim_trace_sqlite_t *db, int64_t run_id, uint32_t index,
+                                     bool ok, const char *description);
+/* Rebuilds the derived tables of run `run_id` from its `events` rows (what the sink does at
+ * each run's end), in one transaction: e.g. for a run whose process was killed. Returns 0,
+ * SIM_ESTATE while a run is open in this handle, or SIM_EIO. */
+int sim_trace_sqlite_derive(sim_trace_sqlite_t *db, int64_t run_id);
+
+/* The last error's one-line message ("" if none); valid until the next call on `db`. */
+const char *sim_trace_sqlite_errmsg(const sim_trace_sqlite_t *db);
+
 /* ---- Invariants ---------------------------------------------------------------------------- */
 
 /* An invariant is a check that runs after every traced event (on_event) and once at the end
