@@ -28,6 +28,9 @@ static void bench_help(void)
            "            signals through a semaphore with memory, --prim=park wakes the\n"
            "            parked peer directly (memoryless)\n"
            "  --strategy=fifo|random   scheduling strategy (default fifo)\n"
+           "  --trace                  every wake-up is also a trace event (engine cost)\n"
+           "  --db=FILE                ... written to the SQLite trace FILE (implies\n"
+           "                           --trace); adds trace_events=N db_close_s=C\n"
            "  --verbose                engine statistics and the fingerprint on stderr\n");
 }
 
@@ -69,6 +72,12 @@ int cmd_bench(int argc, char **argv)
             o.park = strcmp(v, "park") == 0;
         } else if (strcmp(argv[i], "--verbose") == 0) {
             verbose = true;
+        } else if (strcmp(argv[i], "--trace") == 0) {
+            o.trace = true;
+        } else if (cli_option(argc, argv, &i, "db", &v)) {
+            if (!v || !*v)
+                return cli_usage_error("bench", "--db expects a file name");
+            o.db = v;
         } else if (cli_option(argc, argv, &i, "strategy", &v)) {
             if (!v || (strcmp(v, "fifo") != 0 && strcmp(v, "random") != 0))
                 return cli_usage_error("bench", "--strategy expects fifo or random, got '%s'",
@@ -88,6 +97,10 @@ int cmd_bench(int argc, char **argv)
         return cli_usage_error("bench", "too many actors (at most 10000000)");
     bench_result_t r;
     int rc = bench_run(&o, &r);
+    if (rc == SIM_EIO && r.error[0]) {
+        cli_error("%s", r.error);
+        return CLI_EXIT_INTERNAL;
+    }
     if (rc != 0) {
         cli_error("bench: cannot set up the run: %s", sim_strerror(rc));
         return CLI_EXIT_INTERNAL;
@@ -106,9 +119,14 @@ int cmd_bench(int argc, char **argv)
                 (unsigned long long)r.stats.dispatches, (unsigned long long)r.stats.timers_fired,
                 (unsigned long long)r.stats.choices, (unsigned long long)r.stats.stacks_mapped,
                 (unsigned long long)r.stats.allocations);
-    printf("events=%llu sim_time_ns=%lld wall_s=%.6f events_per_s=%.0f\n",
+    printf("events=%llu sim_time_ns=%lld wall_s=%.6f events_per_s=%.0f",
            (unsigned long long)r.events, (long long)r.sim_time_ns, r.wall_s,
            r.wall_s > 0 ? (double)r.events / r.wall_s : 0.0);
+    if (o.trace || o.db)
+        printf(" trace_events=%llu", (unsigned long long)r.trace_events);
+    if (o.db)
+        printf(" db_close_s=%.6f", r.db_close_s);
+    printf("\n");
     fflush(stdout);
     return rc;
 }
