@@ -19,6 +19,16 @@
  * Ownership: world_config_t and everything it points to belong to the caller (the loader),
  * which keeps it alive during world_run. world_results_t is owned by the world and valid until
  * world_destroy.
+ *
+ * Hardware wakes. The simulated system suspends (monotonic clock stops) when no activity lease
+ * has been held for `system_suspend_delay_ns` (model/container/sag.c). Only actions that stand
+ * for hardware outside the application processor wake it, and each first waits out
+ * `system_resume_ns`: "send" and the Poisson streams (a remote peer's message), "signal" (an
+ * interrupt source), "close_peer" with remote_side (the remote end going away). Every other
+ * action is software on the application processor (the Starnix kernel, a HAL, the process
+ * launcher): while the system is suspended it waits, in timeline order, until something wakes
+ * the system. A hardware wake while the system is awake but without leases restarts the
+ * suspend delay (a pending wakeup aborts suspend entry).
  */
 #ifndef WAKESIM_WORLD_H
 #define WAKESIM_WORLD_H
@@ -100,6 +110,9 @@ typedef struct world_proxy_config {
     int64_t handle_ns;                /* handler's CPU time per message */
     int64_t register_at_ns;           /* when the kernel sends ProxyWakeChannel */
     bool omit_counter;                /* send ProxyWakeChannel without field 5 (R19) */
+    bool reply;                       /* the handler answers each message with one message
+                                         back to the remote peer (a request/response channel);
+                                         scenario key "reply" */
 } world_proxy_config_t;
 
 /* An interrupt-like wake source: an object the world signals, registered with AddWakeSource. */
@@ -190,7 +203,7 @@ typedef struct world_action {
 typedef struct world_poisson_config {
     int proxy;            /* index into proxies */
     int64_t mean_interval_ns;
-    int64_t start_ns, stop_ns;
+    int64_t start_ns, stop_ns; /* boot; stop_ns <= 0: until the run ends */
     uint32_t bytes;
 } world_poisson_config_t;
 
@@ -203,7 +216,8 @@ typedef struct world_cost_override {
 
 typedef struct world_config {
     const char *variant;            /* manager variant, NULL = default */
-    int64_t system_suspend_delay_ns; /* after the last lease drops, the system suspends */
+    int64_t system_suspend_delay_ns; /* after the last lease drops, the system suspends;
+                                        < 0 = the system never suspends */
     int64_t system_resume_ns;       /* time to resume the system on a wake */
     const world_cost_override_t *costs;
     size_t cost_count;
@@ -245,6 +259,9 @@ typedef struct world_suspend_record {
     int64_t phase_ns[16];        /* indexed by MANAGER_PHASE_* (1..12) */
     int64_t reply_received_ns;
     world_suspend_result_t result;
+    bool channel_closed;         /* NO_REPLY because the channel closed (an answer, R7/R10),
+                                    not because the run ended first */
+    uint64_t request_event;      /* index of the WORLD_EV_SUSPEND_REQUEST trace event */
     bool has_suspend_time;
     int64_t suspend_time_ns;     /* the reply's field, boot ns */
     bool has_resume_reason;
@@ -255,6 +272,10 @@ typedef struct world_watcher_record {
     char observations[256];      /* 'A' (AWAKE) and 'S' (ASLEEP) in order seen */
     int64_t observed_ns[256];
     size_t count;
+    size_t total;                /* observations made, including those past the arrays */
+    char last;                   /* the last observation ('A', 'S'), 0 if none */
+    int64_t last_ns;
+    bool closed;                 /* the HAL closed its end (close_watcher) */
 } world_watcher_record_t;
 
 /* One proxied message through its life; times are boot ns, -1 when it did not happen. */
@@ -265,7 +286,8 @@ typedef struct world_message_record {
     int64_t read_by_container_ns;
     int64_t handled_ns;
     int64_t decremented_ns;
-    int64_t container_resumed_ns; /* first time the container ran after the send */
+    int64_t container_resumed_ns; /* first time the container ran after the send: sent_ns if
+                                     it was not frozen then, else when it was next thawed */
 } world_message_record_t;
 
 typedef struct world_file_read_record {
@@ -287,8 +309,11 @@ typedef struct world_results {
     size_t file_read_count;
     bool *remote_saw_peer_closed;     /* per proxy: the remote peer saw PEER_CLOSED */
     uint64_t *remote_received;        /* per proxy: messages the remote peer read */
+    int64_t *counter_end;             /* per proxy: counter value at the end (INT64_MIN if the
+                                         counter was never created) */
     /* Kernel suspend stats (reference 6.3 SuspendStats). */
     uint64_t success_count, fail_count, wakeup_count;
+    bool has_last_resume_reason;      /* false = None */
     char last_resume_reason[1100];
     int64_t last_time_in_sleep_ns;
     int64_t last_time_in_suspend_operations_ns;
@@ -321,6 +346,11 @@ typedef struct world_run_opts {
     size_t sample_count;
     const sim_trace_sink_ops_t *sink; /* an extra trace sink (SQLite), or NULL */
     void *sink_ctx;
+    /* Optional: called right after sim_create, before anything is traced (where
+     * sim_trace_sqlite_run_begin must be called). A non-zero return (a SIM_E*) ends world_run
+     * with that error; `*out` is then still set, for world_destroy. */
+    int (*on_created)(sim_t *s, void *ctx);
+    void *on_created_ctx;
 } world_run_opts_t;
 
 /* Builds the world for `config`, runs it to the end and records the results. Returns 0 or a
@@ -333,6 +363,66 @@ sim_t *world_sim(const world_t *w);
 /* The sampled counter value for request i of opts.samples (INT64_MIN if not sampled). */
 int64_t world_sample(const world_t *w, size_t i);
 void world_destroy(world_t *w);
+
+/* Trace kinds of the world (range 500-599). Times are those of the event.
+ *   SYSTEM_SUSPEND  arg[0] = monotonic time at suspend
+ *   SYSTEM_WAKE     a hardware wake was requested; arg[0] = 1 if the system was suspended,
+ *                   text = its cause ("send:touch", "signal:irq", "poisson:touch", ...)
+ *   SYSTEM_RESUME   the monotonic clock runs again; arg[0] = boot ns spent suspended
+ *   LEASE           object = lease token koid, arg[0] = 1 taken / 0 dropped, arg[1] = leases
+ *                   held after, text = the lease's name
+ *   ACTION          a timeline entry executes; arg[0] = world_action_kind_t (or -1 for the
+ *                   implicit registrations), arg[1] = target, arg[2] = entry index, text = name
+ *   SUSPEND_REQUEST arg[0] = record index; SUSPEND_REPLY arg[0] = record index, status =
+ *                   world_suspend_result_t, arg[1] = suspend_time (or -1), text = reason
+ *   MESSAGE         arg[0] = message record index, arg[1] = proxy, arg[2] = world_message_step_t
+ *   WATCHER         arg[0] = watcher, arg[1] = 'A' or 'S' (or 'C' registered, 'X' closed)
+ *   WAKE_LOCK       arg[0] = 1 acquire / 0 release, arg[1] = locks held after, text = name
+ *   FILE_READ       arg[0] = record index, arg[1] = 1 begin / 0 end, status = read status
+ *   PROCESS         object = process koid, arg[0] = 1 spawned / 0 killed, text = name
+ *   SOURCE          arg[0] = source, arg[1] = 1 added / 0 removed / 2 signaled, text = name
+ *   PEER            arg[0] = proxy, arg[1] = world_peer_event_t, text = the proxy's name */
+#define WORLD_TRACE_KINDS(X)                                                                   \
+    X(WORLD_EV_SYSTEM_SUSPEND, 500, "world.system_suspend")                                    \
+    X(WORLD_EV_SYSTEM_WAKE, 501, "world.system_wake")                                          \
+    X(WORLD_EV_SYSTEM_RESUME, 502, "world.system_resume")                                      \
+    X(WORLD_EV_LEASE, 503, "world.lease")                                                      \
+    X(WORLD_EV_ACTION, 504, "world.action")                                                    \
+    X(WORLD_EV_SUSPEND_REQUEST, 505, "world.suspend_request")                                  \
+    X(WORLD_EV_SUSPEND_REPLY, 506, "world.suspend_reply")                                      \
+    X(WORLD_EV_MESSAGE, 507, "world.message")                                                  \
+    X(WORLD_EV_WATCHER, 508, "world.watcher")                                                  \
+    X(WORLD_EV_WAKE_LOCK, 509, "world.wake_lock")                                              \
+    X(WORLD_EV_FILE_READ, 510, "world.file_read")                                              \
+    X(WORLD_EV_PROCESS, 511, "world.process")                                                  \
+    X(WORLD_EV_SOURCE, 512, "world.source")                                                    \
+    X(WORLD_EV_PEER, 513, "world.peer")
+
+enum {
+#define X(name, value, text) name = value,
+    WORLD_TRACE_KINDS(X)
+#undef X
+};
+
+/* Steps of a message in WORLD_EV_MESSAGE (the runner's forward is MANAGER_EV_COUNTER_INCREMENTED). */
+typedef enum world_message_step {
+    WORLD_MESSAGE_SENT = 0,
+    WORLD_MESSAGE_READ = 1,
+    WORLD_MESSAGE_HANDLED = 2,
+    WORLD_MESSAGE_DECREMENTED = 3,
+} world_message_step_t;
+
+/* What happened to a proxied channel's ends, in WORLD_EV_PEER. */
+typedef enum world_peer_event {
+    WORLD_PEER_REGISTERED = 0,      /* the kernel sent ProxyWakeChannel */
+    WORLD_PEER_REMOTE_CLOSED = 1,   /* the remote peer closed its end */
+    WORLD_PEER_CONTAINER_CLOSED = 2,/* the container closed its end */
+    WORLD_PEER_REMOTE_SAW_CLOSED = 3, /* the remote peer saw PEER_CLOSED */
+    WORLD_PEER_HANDLER_EXIT = 4,    /* the container's handler stopped reading */
+} world_peer_event_t;
+
+/* Static spelling of a world trace kind ("world.lease"); NULL if not a world kind. */
+const char *world_trace_kind_name(uint32_t kind);
 
 /* Invariants checked on every run (each a named violation with the event that broke it). */
 #define WORLD_INVARIANTS(X)                                                                    \
