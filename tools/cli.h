@@ -38,5 +38,7 @@ bool cli_parse_u64(const char *text, uint64_t *out);
 bool cli_is_help(const char *arg);
 
 int cmd_bench(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 #endif /* WAKESIM_TOOLS_CLI_H */

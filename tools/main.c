@@ -5,6 +5,8 @@
 #include <string.h>
 
 static const cli_command_t commands[] = {
+    {"run", "run a scenario file and judge its expectations", cmd_run},
+    {"check", "validate scenario files without running them", cmd_check},
     {"bench", "measure the engine on the peer benchmarks' workloads (timers, pingpong)",
      cmd_bench},
 };

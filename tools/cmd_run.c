@@ -1,0 +1,273 @@
+/* cmd_run.c - `wakesim run FILE`: loads a scenario, runs it in the container world, judges its
+ * expectations and prints a summary (or, with --json, one JSON object on stdout).
+ *
+ * Exit codes: 0 every expectation that applies holds, 1 one failed (an invariant violation
+ * fails the implicit "no invariant violated"; an interrupted run fails), 2 usage, 3 the
+ * scenario is invalid (nothing runs), 4 I/O or internal error.
+ *
+ * SIGINT. The handler only sets a flag (async-signal-safe). A small trace sink attached through
+ * world_run_opts_t.sink sees the flag at the next event and returns non-zero, which ends the
+ * run there (sim's SINK_ERROR); the results so far are judged and printed with the verdict
+ * "fail" and the end "interrupted", so nothing already traced is lost. A second SIGINT kills the
+ * process (SA_RESETHAND). world_run hands no sim_t out before it returns, so the sink cannot
+ * call sim_stop itself; with a world hook that passes the sim_t at creation it would, and the
+ * SQLite sink (sim_trace_sqlite_run_begin needs the sim_t as well) could be attached for --db.
+ */
+#include "cli.h"
+#include "expect.h"
+#include "scenario.h"
+#include "summary.h"
+
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <wakesim/manager.h>
+
+typedef struct run_opts {
+    const char *path;
+    bool has_seed;
+    uint64_t seed;
+    const char *manager;  /* --manager, NULL = the scenario's */
+    const char *strategy; /* --strategy, NULL = the scenario's */
+    bool json;
+} run_opts_t;
+
+static void run_help(void)
+{
+    printf("usage: wakesim run FILE [--seed N] [--manager NAME] [--strategy fifo|random] "
+           "[--json]\n\n"
+           "Runs a scenario (format: scenarios/README.md) and judges its expectations.\n\n"
+           "  --seed N          the run's seed (default: the scenario's \"seed\", else 1)\n"
+           "  --manager NAME    the manager variant:");
+    for (const char *const *n = manager_variant_names(); *n; n++)
+        printf(" %s", *n);
+    printf("\n"
+           "  --strategy NAME   fifo (deterministic) or random (seeded scheduling choices)\n"
+           "  --json            print one JSON object on stdout instead of the summary\n\n"
+           "exit codes: 0 every expectation holds, 1 an expectation or invariant failed,\n"
+           "            2 usage, 3 invalid scenario (nothing runs), 4 I/O or internal error\n");
+}
+
+/* One option; returns -1 when consumed, else an exit code. */
+static int parse_option(int argc, char **argv, int *i, run_opts_t *o)
+{
+    const char *v;
+    if (strcmp(argv[*i], "--json") == 0) {
+        o->json = true;
+    } else if (cli_option(argc, argv, i, "seed", &v)) {
+        if (!cli_parse_u64(v, &o->seed))
+            return cli_usage_error("run", "--seed expects a non-negative integer, got '%s'",
+                                   v ? v : "");
+        o->has_seed = true;
+    } else if (cli_option(argc, argv, i, "manager", &v)) {
+        if (!v || !manager_variant_exists(v))
+            return cli_usage_error("run", "--manager expects a variant (%s is the default), "
+                                   "got '%s'", manager_variant_names()[0], v ? v : "");
+        o->manager = v;
+    } else if (cli_option(argc, argv, i, "strategy", &v)) {
+        if (!v || (strcmp(v, "fifo") != 0 && strcmp(v, "random") != 0))
+            return cli_usage_error("run", "--strategy expects fifo or random, got '%s'",
+                                   v ? v : "");
+        o->strategy = v;
+    } else {
+        /* --db FILE goes here once the SQLite sink can be attached (see the file comment). */
+        return cli_usage_error("run", "unknown option '%s'", argv[*i]);
+    }
+    return -1;
+}
+
+static int parse_args(int argc, char **argv, run_opts_t *o)
+{
+    for (int i = 1; i < argc; i++) {
+        if (cli_is_help(argv[i])) {
+            run_help();
+            return CLI_EXIT_OK;
+        }
+        if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            int rc = parse_option(argc, argv, &i, o);
+            if (rc >= 0)
+                return rc;
+        } else if (o->path) {
+            return cli_usage_error("run", "one scenario file at a time, got '%s' and '%s'",
+                                   o->path, argv[i]);
+        } else {
+            o->path = argv[i];
+        }
+    }
+    if (!o->path)
+        return cli_usage_error("run", "no scenario file given");
+    return -1;
+}
+
+/* ---- Interruption --------------------------------------------------------------------------- */
+
+static volatile sig_atomic_t interrupted;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+/* Ends the run at the first event after SIGINT. */
+static int interrupt_event(void *ctx, const sim_trace_event_t *ev)
+{
+    (void)ctx;
+    (void)ev;
+    return interrupted ? 1 : 0;
+}
+
+static const sim_trace_sink_ops_t interrupt_sink = {
+    .name = "interrupt",
+    .event = interrupt_event,
+    .end = NULL,
+};
+
+/* ---- Running -------------------------------------------------------------------------------- */
+
+/* Runs the world with the options; returns -1 and *w on success, else an exit code. */
+static int execute(const scenario_t *sc, const run_opts_t *o, world_t **w)
+{
+    const char *strategy = o->strategy ? o->strategy : sc->strategy;
+    bool replay = strcmp(strategy, "replay") == 0;
+    world_run_opts_t wo = {
+        .seed = o->has_seed ? o->seed : sc->seed,
+        .strategy = strategy,
+        .replay_choices = replay ? sc->schedule : NULL,
+        .replay_choices_size = replay ? sc->schedule_size : 0,
+        .time_limit_ns = sc->time_limit_ns,
+        .events_max = sc->events_max,
+        .variant_override = o->manager,
+        .samples = sc->samples,
+        .sample_count = sc->sample_count,
+        .sink = &interrupt_sink,
+        .sink_ctx = NULL,
+    };
+    struct sigaction sa = {.sa_handler = on_sigint, .sa_flags = SA_RESETHAND}, old;
+    sigemptyset(&sa.sa_mask);
+    interrupted = 0;
+    sigaction(SIGINT, &sa, &old);
+    char err[512] = "";
+    *w = NULL;
+    int rc = world_run(&sc->world, &wo, w, err, sizeof(err));
+    sigaction(SIGINT, &old, NULL);
+    if (rc == 0)
+        return -1;
+    if (rc == SIM_EINVAL) {
+        cli_error("%s: %s", sc->path, err[0] ? err : "the world refused the scenario");
+        return CLI_EXIT_INVALID;
+    }
+    cli_error("run: %s: %s", sc->path, err[0] ? err : sim_strerror(rc));
+    return CLI_EXIT_INTERNAL;
+}
+
+/* What the world left, copied into plain arrays for the judges; freed by outcome_free. */
+static int outcome_collect(const scenario_t *sc, world_t *w, const char *manager,
+                           run_outcome_t *out)
+{
+    sim_t *s = world_sim(w);
+    size_t nv = sim_violation_count(s);
+    sim_violation_t *viol = calloc(nv ? nv : 1, sizeof(*viol));
+    int64_t *samples = calloc(sc->sample_count ? sc->sample_count : 1, sizeof(*samples));
+    if (!viol || !samples) {
+        free(viol);
+        free(samples);
+        return SIM_ENOMEM;
+    }
+    for (size_t i = 0; i < nv; i++)
+        viol[i] = *sim_violation_get(s, i);
+    for (size_t i = 0; i < sc->sample_count; i++)
+        samples[i] = world_sample(w, i);
+    *out = (run_outcome_t){.results = world_results(w), .violations = viol,
+                           .violation_count = nv, .samples = samples, .manager = manager};
+    return 0;
+}
+
+static void outcome_free(run_outcome_t *o)
+{
+    free((void *)o->violations);
+    free((void *)o->samples);
+}
+
+static int report(const run_report_t *rep, bool json)
+{
+    if (!json) {
+        summary_print(stdout, rep);
+        fflush(stdout);
+        return 0;
+    }
+    cJSON *obj = summary_json(rep);
+    char *text = obj ? cJSON_PrintUnformatted(obj) : NULL;
+    cJSON_Delete(obj);
+    if (!text)
+        return SIM_ENOMEM;
+    fputs(text, stdout);
+    fputc('\n', stdout);
+    fflush(stdout);
+    free(text);
+    return 0;
+}
+
+/* Judges the expectations on the finished world and prints; returns the exit code. */
+static int judge(const scenario_t *sc, const run_opts_t *o, world_t *w)
+{
+    const char *manager = scenario_manager(sc, o->manager);
+    run_outcome_t out;
+    expect_verdict_t *verdicts = calloc(sc->expect_count ? sc->expect_count : 1,
+                                        sizeof(*verdicts));
+    if (!verdicts || outcome_collect(sc, w, manager, &out) != 0) {
+        free(verdicts);
+        cli_error("run: out of memory");
+        return CLI_EXIT_INTERNAL;
+    }
+    bool stopped = out.results->end == SIM_END_SINK_ERROR;
+    if (stopped && !interrupted) {
+        cli_error("run: %s: a trace sink failed", sc->path);
+        outcome_free(&out);
+        free(verdicts);
+        return CLI_EXIT_INTERNAL;
+    }
+    for (size_t i = 0; i < sc->expect_count; i++)
+        expect_judge(&sc->expects[i], &out, &verdicts[i]);
+    run_report_t rep = {.scenario = sc, .outcome = &out, .verdicts = verdicts,
+                        .seed = o->has_seed ? o->seed : sc->seed, .manager = manager,
+                        .strategy = o->strategy ? o->strategy : sc->strategy,
+                        .interrupted = stopped};
+    int rc = report(&rep, o->json);
+    bool passed = summary_passed(&rep);
+    outcome_free(&out);
+    free(verdicts);
+    if (rc != 0) {
+        cli_error("run: out of memory");
+        return CLI_EXIT_INTERNAL;
+    }
+    if (stopped)
+        cli_error("run: interrupted; the results so far are above");
+    return passed ? CLI_EXIT_OK : CLI_EXIT_FAILED;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    run_opts_t o = {0};
+    int rc = parse_args(argc, argv, &o);
+    if (rc >= 0)
+        return rc;
+    json_problems_t probs;
+    json_problems_init(&probs, 0);
+    scenario_t *sc = NULL;
+    rc = scenario_load(o.path, &probs, &sc);
+    json_problems_print(&probs, stderr);
+    json_problems_deinit(&probs);
+    if (rc != 0)
+        return rc == SIM_EINVAL ? CLI_EXIT_INVALID : CLI_EXIT_INTERNAL;
+    world_t *w;
+    int code = execute(sc, &o, &w);
+    if (code < 0)
+        code = judge(sc, &o, w);
+    world_destroy(w);
+    scenario_destroy(sc);
+    return code;
+}
