@@ -243,6 +243,8 @@ static vmo_page_t *pages_insert(kvmo_t *root, size_t pos, uint64_t index)
 static void pages_remove(kvmo_t *root, size_t pos, size_t count)
 {
     SIM_ASSERT(pos + count <= root->pages_count);
+    if (count == 0)
+        return; /* also keeps memmove away from a NULL array */
     for (size_t i = pos; i < pos + count; i++) {
         if (root->pages[i].data) {
             free(root->pages[i].data);
