@@ -85,13 +85,34 @@ void manager_destroy(manager_t *m);
     X(MANAGER_EV_REPLY, 431, "manager.reply")                                                  \
     X(MANAGER_EV_SUSPEND_PHASE, 432, "manager.suspend_phase")                                  \
     X(MANAGER_EV_PANIC, 433, "manager.panic")                                                  \
-    X(MANAGER_EV_LOG, 434, "manager.log")
+    X(MANAGER_EV_LOG, 434, "manager.log")                                                      \
+    X(MANAGER_EV_INSPECT, 435, "manager.inspect")
 
 enum {
 #define X(name, value, text) name = value,
     MANAGER_TRACE_KINDS(X)
 #undef X
 };
+
+/* Static spelling of a manager trace kind ("manager.log"); NULL if not a manager kind. */
+const char *manager_trace_kind_name(uint32_t kind);
+
+/* Arguments of the port's own kinds:
+ *   PANIC    text = the panic message (upstream's expect/unwrap text), arg[0] = koid of the
+ *            panicking thread; that thread then ends with all its tasks.
+ *   LOG      text = the log message, arg[0] = manager_log_level_t.
+ *   INSPECT  V6's inspect node "suspend": text = the property ("suspend_attempts_count",
+ *            "suspend_successes_count", "suspend_failures_count", "suspend_duration_boot_ns"),
+ *            arg[0] = the new count, or for the histogram the value inserted.
+ *   REQUEST  a request dispatched by a serve loop: arg[0] = method ordinal, arg[1] = txid.
+ * Upstream trace events carry the proxy's name (or the source's) in `text`; SUSPEND_KERNEL
+ * carries the thread koid in arg[0]. */
+typedef enum manager_log_level {
+    MANAGER_LOG_DEBUG = 0,
+    MANAGER_LOG_INFO = 1,
+    MANAGER_LOG_WARN = 2,
+    MANAGER_LOG_ERROR = 3,
+} manager_log_level_t;
 
 /* Upstream durations (fuchsia_trace::duration!) are traced as a begin event (arg[3] = 1) and an
  * end event (arg[3] = 0) of the same kind, like the kernel's trace_suspend_resume(..., true)
@@ -120,6 +141,19 @@ enum {
     MANAGER_SUSPEND_PHASES(X)
 #undef X
 };
+
+/* Details of the phases as the port traces them:
+ *   WORKER_PICKED  also traced by the inline variants (v1) when the serve loop starts the
+ *                  suspend, so that every attempt has the same phases.
+ *   WAKE_LOCK_CHECK arg[3] = 1 if the request carried wake_locks (else no check, arg[2] = 0).
+ *   REPLY          status = 0 (ok), 1 or 2 (SuspendError), or ZX_ERR_CANCELED when the
+ *                  responder was dropped without a reply (the client sees PEER_CLOSED);
+ *                  arg[2] = the status of the reply's channel write (0 if none was written).
+ *   THAWED         traced when the suspend tokens of a frozen job are dropped, on every path
+ *                  after JOB_FROZEN. */
+
+/* Static spelling of a suspend phase ("wake_lock_check"); NULL if unknown. */
+const char *manager_suspend_phase_name(uint32_t phase);
 
 #ifdef __cplusplus
 }
