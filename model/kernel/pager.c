@@ -119,7 +119,7 @@ static zx_koid_t src_pager_koid(const kpager_src_t *src)
     return src->pager ? src->pager->obj.koid : ZX_KOID_INVALID;
 }
 
-/* ---- The packet (PagerProxy::QueuePacketLocked / Free) ------------------------------------- */
+/* ---- The packet (PagerProxy::QueuePacketLocked / Free) --------------------------------------- */
 
 static void src_packet_release(kport_packet_t *pkt);
 
@@ -226,7 +226,7 @@ static void packet_withdraw(kpager_src_t *src, pager_req_t *req)
     SIM_ASSERT(src->active != req);
 }
 
-/* ---- Requests ------------------------------------------------------------------------------ */
+/* ---- Requests -------------------------------------------------------------------------------- */
 
 /* The primary of the same command whose range covers `offset`, oldest first. */
 static pager_req_t *covering_primary(const kpager_src_t *src, uint16_t command, uint64_t offset)
@@ -431,7 +431,7 @@ static bool pred_ready(const kpager_src_t *src, const pager_req_t *req, const vo
            kvmo_range_ready(src->vmo, req->command, req->offset, req->length);
 }
 
-/* ---- The interface to vmo.c ---------------------------------------------------------------- */
+/* ---- The interface to vmo.c ------------------------------------------------------------------ */
 
 bool kpager_src_is_detached(const kpager_src_t *src)
 {
@@ -508,7 +508,7 @@ void kpager_src_vmo_gone(kpager_src_t *src)
         src_free(src);
 }
 
-/* ---- Sources ------------------------------------------------------------------------------- */
+/* ---- Sources --------------------------------------------------------------------------------- */
 
 static void src_free(kpager_src_t *src)
 {
@@ -584,7 +584,7 @@ static void pager_teardown(kobj_t *obj)
     pager->srcs_head = pager->srcs_tail = NULL;
 }
 
-/* ---- Syscalls ------------------------------------------------------------------------------ */
+/* ---- Syscalls -------------------------------------------------------------------------------- */
 
 /* The handles of a pager syscall, in pager.cc's order: the pager (BAD_HANDLE, WRONG_TYPE,
  * ACCESS_DENIED), the VMO (same), then INVALID_ARGS if the VMO is not from this pager. The
@@ -871,8 +871,8 @@ static zx_status_t op_writeback(const kctx_t *c, kvmo_t *root, uint32_t op, uint
     if (begin ? (data != 0 && data != ZX_VMO_DIRTY_RANGE_IS_ZERO) : data != 0)
         return ZX_ERR_INVALID_ARGS;
     uint64_t pages = kvmo_writeback(root, start, length, begin, data == ZX_VMO_DIRTY_RANGE_IS_ZERO);
-    kernel_trace(c->k, KERNEL_EV_PAGE_WRITEBACK, kvmo_obj(root)->koid, (int64_t)start, (int64_t)length,
-                 begin, (int64_t)pages, ZX_OK, NULL);
+    kernel_trace(c->k, KERNEL_EV_PAGE_WRITEBACK, kvmo_obj(root)->koid, (int64_t)start,
+                 (int64_t)length, begin, (int64_t)pages, ZX_OK, NULL);
     return ZX_OK;
 }
 

@@ -133,7 +133,7 @@ kobj_t *kvmo_obj(kvmo_t *vmo)
     return &vmo->obj;
 }
 
-/* ---- Ranges -------------------------------------------------------------------------------- */
+/* ---- Ranges ---------------------------------------------------------------------------------- */
 
 static bool in_range(uint64_t offset, uint64_t length, uint64_t size)
 {
@@ -193,7 +193,7 @@ zx_rights_t kvmo_default_rights(const kvmo_t *vmo)
     return ZX_DEFAULT_VMO_RIGHTS | (vmo->resizable ? ZX_RIGHT_RESIZE : 0);
 }
 
-/* ---- The page array ---------------------------------------------------------------------- */
+/* ---- The page array -------------------------------------------------------------------------- */
 
 /* Position of the first entry whose index is >= `index`. O(log n). */
 static size_t pages_lower_bound(const kvmo_t *root, uint64_t index)
@@ -308,7 +308,7 @@ static bool pages_ok(const kvmo_t *root)
     return root->pages_count <= root->pages_capacity;
 }
 
-/* ---- Bytes --------------------------------------------------------------------------------- */
+/* ---- Bytes ----------------------------------------------------------------------------------- */
 
 /* Copies [offset, +length) of the root out; absent and zero pages read as zeros. */
 static void bytes_read(const kvmo_t *root, uint64_t offset, uint8_t *out, size_t length)
@@ -380,7 +380,7 @@ static bool commit_fits(const kvmo_t *root, uint64_t offset, uint64_t length)
            VMO_COMMITTED_PAGES_MAX;
 }
 
-/* ---- Readiness of pager-backed pages ------------------------------------------------------- */
+/* ---- Readiness of pager-backed pages --------------------------------------------------------- */
 
 /* The first run of pages in [first, end) that a READ request must bring in: absent and below
  * zero_offset. The run stops at the next present page. */
@@ -482,7 +482,7 @@ static zx_status_t vmo_prepare(const kctx_t *c, kvmo_t *vmo, uint64_t offset, ui
     }
 }
 
-/* ---- Creation and destruction ------------------------------------------------------------ */
+/* ---- Creation and destruction ---------------------------------------------------------------- */
 
 zx_status_t kvmo_parse_options(uint32_t options, uint64_t size, uint32_t *flags_out,
                                uint64_t *size_out)
@@ -583,7 +583,7 @@ static zx_status_t install(const kctx_t *c, kvmo_t *vmo, zx_rights_t rights, zx_
     return st;
 }
 
-/* ---- Page operations for pager.c ----------------------------------------------------------- */
+/* ---- Page operations for pager.c ------------------------------------------------------------- */
 
 bool kvmo_trap_dirty(const kvmo_t *root)
 {
@@ -789,7 +789,7 @@ void kvmo_query_dirty(const kvmo_t *root, uint64_t offset, uint64_t length,
         *avail = q.total;
 }
 
-/* ---- ZX_INFO_VMO --------------------------------------------------------------------------- */
+/* ---- ZX_INFO_VMO ----------------------------------------------------------------------------- */
 
 static zx_status_t vmo_get_info(kobj_t *obj, uint32_t topic, void *buffer, size_t buffer_size,
                                 size_t *actual, size_t *avail)
@@ -820,7 +820,7 @@ static zx_status_t vmo_get_info(kobj_t *obj, uint32_t topic, void *buffer, size_
     return kobj_info_single(buffer, buffer_size, actual, avail, &info, sizeof(info));
 }
 
-/* ---- Syscalls ------------------------------------------------------------------------------ */
+/* ---- Syscalls -------------------------------------------------------------------------------- */
 
 uint32_t zx_system_get_page_size(void)
 {

@@ -19,6 +19,11 @@
 
 static kfix_t f;
 
+/* cr_assert_eq that prints both sides (as integers). */
+#define ASSERT_EQ(got, want)                                                                   \
+    cr_assert_eq((uint64_t)(got), (uint64_t)(want), "%s: got %" PRIu64 " (%#" PRIx64           \
+                 "), want %" PRIu64, #got, (uint64_t)(got), (uint64_t)(got), (uint64_t)(want))
+
 /* The pager side, in the bootstrap process; vmo_p is the VMO's handle in the test process. */
 static struct {
     zx_handle_t pager, port, vmo, vmo_p;
@@ -116,7 +121,7 @@ static void assert_request(const zx_port_packet_t *p, uint16_t command, uint64_t
 {
     cr_assert_eq(p->type, ZX_PKT_TYPE_PAGE_REQUEST, "type %u", p->type);
     cr_assert_eq(p->key, KEY, "key %#" PRIx64, p->key);
-    cr_assert_eq(p->status, ZX_OK);
+    ASSERT_EQ(p->status, ZX_OK);
     cr_assert_eq(p->page_request.command, command, "command %u, want %u",
                  p->page_request.command, command);
     cr_assert_eq(p->page_request.offset, offset, "offset %" PRIu64 ", want %" PRIu64,
@@ -132,7 +137,7 @@ static void next_request(uint16_t command, uint64_t offset, uint64_t length)
     assert_request(&p, command, offset, length);
 }
 
-/* ---- Threads ------------------------------------------------------------------------------- */
+/* ---- Threads --------------------------------------------------------------------------------- */
 
 /* A thread of the test process that reads, writes, commits or faults a range. */
 typedef enum { DO_READ, DO_WRITE, DO_COMMIT, DO_TOUCH } access_t;
@@ -242,13 +247,13 @@ static void service_fn(sim_t *s, void *arg)
 
 static void start_service(service_t *sv)
 {
-    cr_assert_eq(sim_thread_create(f.s, "pager", service_fn, sv, NULL, NULL), 0);
+    ASSERT_EQ(sim_thread_create(f.s, "pager", service_fn, sv, NULL, NULL), 0);
 }
 
 /* A controller thread in the bootstrap process running `fn`. */
 static void start_controller(sim_task_fn fn, void *arg)
 {
-    cr_assert_eq(sim_thread_create(f.s, "controller", fn, arg, NULL, NULL), 0);
+    ASSERT_EQ(sim_thread_create(f.s, "controller", fn, arg, NULL, NULL), 0);
 }
 
 /* The i-th trace event of `kind`, or NULL. */
@@ -262,7 +267,7 @@ static const sim_trace_event_t *nth_event(uint32_t kind, size_t i)
     return NULL;
 }
 
-/* ---- zx_pager_create / zx_pager_create_vmo ------------------------------------------------- */
+/* ---- zx_pager_create / zx_pager_create_vmo --------------------------------------------------- */
 
 Test(pager, create_and_its_errors)
 {
@@ -271,7 +276,7 @@ Test(pager, create_and_its_errors)
     ASSERT_ST(zx_pager_create(0, &p), ZX_OK);
     zx_info_handle_basic_t info;
     ASSERT_ST(zx_object_get_info(p, ZX_INFO_HANDLE_BASIC, &info, sizeof(info), NULL, NULL), ZX_OK);
-    cr_assert_eq(info.type, ZX_OBJ_TYPE_PAGER);
+    ASSERT_EQ(info.type, ZX_OBJ_TYPE_PAGER);
     cr_assert_eq(info.rights, ZX_DEFAULT_PAGER_RIGHTS, "rights %#x", info.rights);
     ASSERT_ST(zx_pager_create(1, &p), ZX_ERR_INVALID_ARGS);
     ASSERT_ST(zx_pager_create(0, NULL), ZX_ERR_INVALID_ARGS);
@@ -289,19 +294,19 @@ Test(pager, create_vmo_gives_a_normal_vmo_that_is_pager_backed)
               ZX_OK);
     cr_assert_eq(basic.rights, ZX_DEFAULT_VMO_RIGHTS | ZX_RIGHT_RESIZE, "rights %#x",
                  basic.rights);
-    cr_assert_eq(kfix_signals(pg.vmo), ZX_VMO_ZERO_CHILDREN);
+    ASSERT_EQ(kfix_signals(pg.vmo), ZX_VMO_ZERO_CHILDREN);
     zx_info_vmo_t info = vmo_info(pg.vmo);
     cr_assert_eq(info.size_bytes, 3 * PAGE, "rounded up: %" PRIu64, info.size_bytes);
     cr_assert_eq(info.flags,
                  ZX_INFO_VMO_TYPE_PAGED | ZX_INFO_VMO_RESIZABLE | ZX_INFO_VMO_PAGER_BACKED |
                      ZX_INFO_VMO_VIA_HANDLE,
                  "flags %#x", info.flags);
-    cr_assert_eq(info.committed_bytes, 0);
+    ASSERT_EQ(info.committed_bytes, 0);
     zx_handle_t v;
     ASSERT_ST(zx_pager_create_vmo(pg.pager, ZX_VMO_UNBOUNDED | ZX_VMO_TRAP_DIRTY, pg.port, 1, 0,
                                   &v),
               ZX_OK);
-    cr_assert_eq(vmo_info(v).size_bytes, KVMO_SIZE_MAX);
+    ASSERT_EQ(vmo_info(v).size_bytes, KVMO_SIZE_MAX);
     assert_no_packet();
     kfix_deinit(&f);
 }
@@ -356,19 +361,19 @@ Test(pager, a_read_sends_one_request_for_its_missing_run_and_completes_after_sup
     zx_handle_t t = start_reader(&r);
     start_service(&sv);
     start_controller(look_at_reader, &t);
-    cr_assert_eq(kfix_run(&f), SIM_END_COMPLETE);
+    ASSERT_EQ(kfix_run(&f), SIM_END_COMPLETE);
     cr_assert_eq(state_at_100, ZX_THREAD_STATE_BLOCKED_PAGER, "state %#x", state_at_100);
     assert_request(&sv.pkt[0], ZX_PAGER_VMO_READ, PAGE, 3 * PAGE); /* pages 1, 2 and 3 */
-    cr_assert_eq(sv.at[0], 0);
+    ASSERT_EQ(sv.at[0], 0);
     ASSERT_ST(r.st, ZX_OK);
     cr_assert(r.bytes_ok, "the bytes are the pager's");
     cr_assert_eq(r.at, 500, "done at %" PRId64 ", want 500 (the supply)", r.at);
-    cr_assert_eq(vmo_info(pg.vmo).committed_bytes, 3 * PAGE);
-    cr_assert_eq(kfix_count(&f, KERNEL_EV_PAGE_REQUEST, NULL), 1);
+    ASSERT_EQ(vmo_info(pg.vmo).committed_bytes, 3 * PAGE);
+    ASSERT_EQ(kfix_count(&f, KERNEL_EV_PAGE_REQUEST, NULL), 1);
     const sim_trace_event_t *wake = nth_event(KERNEL_EV_PAGE_WAKE, 0);
     cr_assert_not_null(wake);
     cr_assert_eq(wake->arg[2], 500, "waited %" PRId64 " ns", wake->arg[2]);
-    cr_assert_eq(wake->object, kfix_koid(pg.vmo));
+    ASSERT_EQ(wake->object, kfix_koid(pg.vmo));
     assert_no_packet();
     kfix_deinit(&f);
 }
@@ -382,16 +387,16 @@ Test(pager, a_read_straddling_supplied_and_missing_pages_waits_only_for_the_miss
     service_t sv = {.packets_max = 3, .delay = 100, .action = ACT_SUPPLY};
     start_reader(&r);
     start_service(&sv);
-    cr_assert_eq(kfix_run(&f), SIM_END_COMPLETE);
+    ASSERT_EQ(kfix_run(&f), SIM_END_COMPLETE);
     /* One missing run at a time, in order, each after the previous one was supplied. */
     assert_request(&sv.pkt[0], ZX_PAGER_VMO_READ, 0, PAGE);
     assert_request(&sv.pkt[1], ZX_PAGER_VMO_READ, 2 * PAGE, PAGE);
     assert_request(&sv.pkt[2], ZX_PAGER_VMO_READ, 4 * PAGE, PAGE);
-    cr_assert_eq(sv.at[1], 100);
-    cr_assert_eq(sv.at[2], 200);
+    ASSERT_EQ(sv.at[1], 100);
+    ASSERT_EQ(sv.at[2], 200);
     ASSERT_ST(r.st, ZX_OK);
     cr_assert(r.bytes_ok, "every byte right, supplied before or during the read");
-    cr_assert_eq(r.at, 300);
+    ASSERT_EQ(r.at, 300);
     kfix_deinit(&f);
 }
 
@@ -404,13 +409,13 @@ Test(pager, readers_of_the_same_page_share_one_request)
     start_reader(&a);
     start_reader(&b);
     start_service(&sv);
-    cr_assert_eq(kfix_run(&f), SIM_END_COMPLETE);
+    ASSERT_EQ(kfix_run(&f), SIM_END_COMPLETE);
     assert_request(&sv.pkt[0], ZX_PAGER_VMO_READ, 0, PAGE);
     /* b joined a's request for page 0, then asked for the rest. */
     assert_request(&sv.pkt[1], ZX_PAGER_VMO_READ, PAGE, 2 * PAGE);
     cr_assert(a.bytes_ok && b.bytes_ok);
-    cr_assert_eq(a.at, 50);
-    cr_assert_eq(b.at, 100);
+    ASSERT_EQ(a.at, 50);
+    ASSERT_EQ(b.at, 100);
     kfix_deinit(&f);
 }
 
@@ -434,11 +439,11 @@ Test(pager, a_partial_supply_keeps_the_reader_waiting_for_the_rest)
     reader_t r = {.access = DO_READ, .offset = 0, .length = 2 * PAGE};
     start_reader(&r);
     start_controller(supply_in_two_steps, NULL);
-    cr_assert_eq(kfix_run(&f), SIM_END_COMPLETE);
+    ASSERT_EQ(kfix_run(&f), SIM_END_COMPLETE);
     cr_assert(r.bytes_ok);
     cr_assert_eq(r.at, 200, "done at %" PRId64, r.at);
     assert_no_packet();
-    cr_assert_eq(kfix_count(&f, KERNEL_EV_PAGE_REQUEST, NULL), 1);
+    ASSERT_EQ(kfix_count(&f, KERNEL_EV_PAGE_REQUEST, NULL), 1);
     uint8_t buf[4096];
     ASSERT_ST(zx_vmo_read(pg.vmo, buf, 3 * PAGE, sizeof(buf)), ZX_OK); /* readahead: no wait */
     cr_assert(content_ok(buf, 3 * PAGE, sizeof(buf)));
@@ -456,7 +461,7 @@ Test(pager, reading_through_a_reference_child_pages_in_the_parent)
     service_t sv = {.packets_max = 1, .action = ACT_SUPPLY};
     start_reader(&r);
     start_service(&sv);
-    cr_assert_eq(kfix_run(&f), SIM_END_COMPLETE);
+    ASSERT_EQ(kfix_run(&f), SIM_END_COMPLETE);
     assert_request(&sv.pkt[0], ZX_PAGER_VMO_READ, PAGE, PAGE);
     cr_assert(r.bytes_ok);
     cr_assert(vmo_info(pg.vmo).flags & ZX_INFO_VMO_PAGER_BACKED);
@@ -497,8 +502,8 @@ Test(pager, supply_keeps_present_pages_and_decommits_the_aux_range)
     zx_handle_t empty = vmo_new(PAGE, 0);
     ASSERT_ST(zx_pager_supply_pages(pg.pager, pg.vmo, 3 * PAGE, PAGE, empty, 0), ZX_OK);
     ASSERT_ST(zx_vmo_read(pg.vmo, &got, 3 * PAGE + 5, 1), ZX_OK);
-    cr_assert_eq(got, 0);
-    cr_assert_eq(vmo_info(pg.vmo).committed_bytes, 2 * PAGE);
+    ASSERT_EQ(got, 0);
+    ASSERT_EQ(vmo_info(pg.vmo).committed_bytes, 2 * PAGE);
     const sim_trace_event_t *ev = nth_event(KERNEL_EV_PAGE_SUPPLY, 1);
     cr_assert_eq(ev->arg[2], 1, "inserted %" PRId64, ev->arg[2]);
     cr_assert_eq(ev->arg[3], 1, "skipped %" PRId64, ev->arg[3]);
@@ -583,13 +588,13 @@ Test(pager, fail_delivers_io_and_io_data_integrity_to_the_readers)
     start_reader(&a);
     start_reader(&b);
     start_service(&sv);
-    cr_assert_eq(kfix_run(&f), SIM_END_COMPLETE);
+    ASSERT_EQ(kfix_run(&f), SIM_END_COMPLETE);
     ASSERT_ST(a.st, ZX_ERR_IO);
-    cr_assert_eq(a.at, 10);
+    ASSERT_EQ(a.at, 10);
     ASSERT_ST(b.st, ZX_ERR_IO_DATA_INTEGRITY);
-    cr_assert_eq(b.at, 110);
+    ASSERT_EQ(b.at, 110);
     const sim_trace_event_t *ev = nth_event(KERNEL_EV_PAGE_FAIL, 1);
-    cr_assert_eq(ev->status, ZX_ERR_IO_DATA_INTEGRITY);
+    ASSERT_EQ(ev->status, ZX_ERR_IO_DATA_INTEGRITY);
     cr_assert_eq(ev->arg[2], 1, "requests failed %" PRId64, ev->arg[2]);
     kfix_deinit(&f);
 }
@@ -616,11 +621,11 @@ Test(pager, fail_over_part_of_a_request_fails_it_and_the_readers_that_joined_it)
     start_reader(&a);
     start_reader(&b);
     start_controller(fail_one_page_of_two, NULL);
-    cr_assert_eq(kfix_run(&f), SIM_END_COMPLETE);
+    ASSERT_EQ(kfix_run(&f), SIM_END_COMPLETE);
     ASSERT_ST(a.st, ZX_ERR_NO_SPACE);
     ASSERT_ST(b.st, ZX_ERR_NO_SPACE);
-    cr_assert_eq(a.at, 30);
-    cr_assert_eq(b.at, 30);
+    ASSERT_EQ(a.at, 30);
+    ASSERT_EQ(b.at, 30);
     kfix_deinit(&f);
 }
 
@@ -634,12 +639,12 @@ Test(pager, commit_waits_like_a_read_and_returns_the_fail_status)
     start_reader(&c);
     start_reader(&c2);
     start_service(&sv);
-    cr_assert_eq(kfix_run(&f), SIM_END_COMPLETE);
+    ASSERT_EQ(kfix_run(&f), SIM_END_COMPLETE);
     assert_request(&sv.pkt[0], ZX_PAGER_VMO_READ, 0, 2 * PAGE);
     ASSERT_ST(c.st, ZX_ERR_BUFFER_TOO_SMALL);
     assert_request(&sv.pkt[1], ZX_PAGER_VMO_READ, PAGE, PAGE);
     ASSERT_ST(c2.st, ZX_OK);
-    cr_assert_eq(vmo_info(pg.vmo).committed_bytes, PAGE);
+    ASSERT_EQ(vmo_info(pg.vmo).committed_bytes, PAGE);
     kfix_deinit(&f);
 }
 
@@ -704,13 +709,13 @@ Test(pager, dirty_over_unsupplied_pages_is_not_found)
     ASSERT_ST(zx_pager_query_dirty_ranges(pg.pager, pg.vmo, 0, 4 * PAGE, r, sizeof(r), &actual,
                                           NULL),
               ZX_OK);
-    cr_assert_eq(actual, 1);
-    cr_assert_eq(r[0].offset, 0);
-    cr_assert_eq(r[0].length, PAGE);
+    ASSERT_EQ(actual, 1);
+    ASSERT_EQ(r[0].offset, 0);
+    ASSERT_EQ(r[0].length, PAGE);
     kfix_deinit(&f);
 }
 
-/* ---- Detach and the pager's end ---------------------------------------------------------------- */
+/* ---- Detach and the pager's end -------------------------------------------------------------- */
 
 Test(pager, detach_while_a_reader_waits_fails_it_and_ends_with_complete)
 {
@@ -720,10 +725,10 @@ Test(pager, detach_while_a_reader_waits_fails_it_and_ends_with_complete)
     service_t sv = {.packets_max = 2, .delay = 40, .action = ACT_DETACH};
     start_reader(&r);
     start_service(&sv);
-    cr_assert_eq(kfix_run(&f), SIM_END_COMPLETE);
+    ASSERT_EQ(kfix_run(&f), SIM_END_COMPLETE);
     assert_request(&sv.pkt[0], ZX_PAGER_VMO_READ, 0, PAGE);
     ASSERT_ST(r.st, ZX_ERR_BAD_STATE);
-    cr_assert_eq(r.at, 40);
+    ASSERT_EQ(r.at, 40);
     assert_request(&sv.pkt[1], ZX_PAGER_VMO_COMPLETE, 0, 0);
     /* No more requests: absent pages fail at once, present pages stay readable. */
     uint8_t buf[16];
@@ -755,14 +760,14 @@ Test(pager, detach_withdraws_a_request_the_pager_has_not_taken)
     reader_t r = {.access = DO_READ, .offset = 0, .length = PAGE};
     start_reader(&r);
     start_controller(detach_at_10, NULL);
-    cr_assert_eq(kfix_run(&f), SIM_END_COMPLETE);
+    ASSERT_EQ(kfix_run(&f), SIM_END_COMPLETE);
     ASSERT_ST(r.st, ZX_ERR_BAD_STATE);
-    cr_assert_eq(r.at, 10);
+    ASSERT_EQ(r.at, 10);
     ASSERT_ST(zx_pager_op_range(pg.pager, ZX_PAGER_OP_DIRTY, pg.vmo, 0, PAGE, 0),
               ZX_ERR_BAD_STATE);
     next_request(ZX_PAGER_VMO_COMPLETE, 0, 0); /* the READ is gone from the port */
     assert_no_packet();
-    cr_assert_eq(kfix_count(&f, KERNEL_EV_PAGE_REQUEST_CANCEL, NULL), 1);
+    ASSERT_EQ(kfix_count(&f, KERNEL_EV_PAGE_REQUEST_CANCEL, NULL), 1);
     kfix_deinit(&f);
 }
 
@@ -801,9 +806,9 @@ Test(pager, closing_the_pager_fails_waiting_readers_and_sends_nothing_more)
     reader_t r = {.access = DO_READ, .offset = 0, .length = 2 * PAGE};
     start_reader(&r);
     start_controller(close_pager_at_10, NULL);
-    cr_assert_eq(kfix_run(&f), SIM_END_COMPLETE);
+    ASSERT_EQ(kfix_run(&f), SIM_END_COMPLETE);
     ASSERT_ST(r.st, ZX_ERR_BAD_STATE);
-    cr_assert_eq(r.at, 10);
+    ASSERT_EQ(r.at, 10);
     assert_no_packet(); /* the READ was withdrawn and there is no COMPLETE */
     uint8_t buf[8];
     ASSERT_ST(zx_vmo_read(pg.vmo, buf, 0, sizeof(buf)), ZX_ERR_BAD_STATE);
@@ -861,14 +866,14 @@ Test(pager, a_suspended_reader_reissues_its_read_after_resume)
     reader_t r = {.access = DO_READ, .offset = 0, .length = PAGE};
     zx_handle_t t = start_reader(&r);
     start_controller(suspend_before_the_pager_took_it, &t);
-    cr_assert_eq(kfix_run(&f), SIM_END_COMPLETE);
+    ASSERT_EQ(kfix_run(&f), SIM_END_COMPLETE);
     ASSERT_ST(r.st, ZX_OK);
     cr_assert(r.bytes_ok);
     cr_assert_eq(r.at, 30, "done at %" PRId64 ", want 30 (the supply after resume)", r.at);
-    cr_assert_eq(kfix_count(&f, KERNEL_EV_PAGE_REQUEST, NULL), 2);
-    cr_assert_eq(kfix_count(&f, KERNEL_EV_PAGE_REQUEST_CANCEL, NULL), 1);
+    ASSERT_EQ(kfix_count(&f, KERNEL_EV_PAGE_REQUEST, NULL), 2);
+    ASSERT_EQ(kfix_count(&f, KERNEL_EV_PAGE_REQUEST_CANCEL, NULL), 1);
     const sim_trace_event_t *wake = nth_event(KERNEL_EV_PAGE_WAKE, 0);
-    cr_assert_eq(wake->status, ZX_ERR_INTERNAL_INTR_RETRY);
+    ASSERT_EQ(wake->status, ZX_ERR_INTERNAL_INTR_RETRY);
     kfix_deinit(&f);
 }
 
@@ -895,15 +900,15 @@ Test(pager, pages_supplied_while_the_reader_is_suspended_are_found_after_resume)
     reader_t r = {.access = DO_READ, .offset = 0, .length = 2 * PAGE};
     zx_handle_t t = start_reader(&r);
     start_controller(supply_during_the_suspend, &t);
-    cr_assert_eq(kfix_run(&f), SIM_END_COMPLETE);
+    ASSERT_EQ(kfix_run(&f), SIM_END_COMPLETE);
     ASSERT_ST(r.st, ZX_OK);
     cr_assert(r.bytes_ok);
-    cr_assert_eq(r.at, 30);
-    cr_assert_eq(kfix_count(&f, KERNEL_EV_PAGE_REQUEST, NULL), 1);
+    ASSERT_EQ(r.at, 30);
+    ASSERT_EQ(kfix_count(&f, KERNEL_EV_PAGE_REQUEST, NULL), 1);
     kfix_deinit(&f);
 }
 
-/* ---- Dirty tracking ---------------------------------------------------------------------------- */
+/* ---- Dirty tracking -------------------------------------------------------------------------- */
 
 static void query(zx_vmo_dirty_range_t *r, size_t n, size_t *actual, size_t *avail)
 {
@@ -928,24 +933,24 @@ Test(pager, a_write_to_a_clean_page_of_a_trap_dirty_vmo_waits_for_op_dirty)
     service_t sv = {.packets_max = 1, .delay = 100, .action = ACT_SUPPLY};
     start_reader(&w);
     start_service(&sv);
-    cr_assert_eq(kfix_run(&f), SIM_END_COMPLETE);
+    ASSERT_EQ(kfix_run(&f), SIM_END_COMPLETE);
     assert_request(&sv.pkt[0], ZX_PAGER_VMO_DIRTY, 0, PAGE);
     ASSERT_ST(w.st, ZX_OK);
     cr_assert_eq(w.at, 100, "the write waited for ZX_PAGER_OP_DIRTY: done at %" PRId64, w.at);
     zx_vmo_dirty_range_t r[4];
     size_t actual = 0, avail = 0;
     query(r, 4, &actual, &avail);
-    cr_assert_eq(actual, 1);
-    cr_assert_eq(r[0].offset, 0);
-    cr_assert_eq(r[0].length, PAGE);
-    cr_assert_eq(r[0].options, 0);
-    cr_assert_eq(stats(ZX_PAGER_RESET_VMO_STATS), ZX_PAGER_VMO_STATS_MODIFIED);
+    ASSERT_EQ(actual, 1);
+    ASSERT_EQ(r[0].offset, 0);
+    ASSERT_EQ(r[0].length, PAGE);
+    ASSERT_EQ(r[0].options, 0);
+    ASSERT_EQ(stats(ZX_PAGER_RESET_VMO_STATS), ZX_PAGER_VMO_STATS_MODIFIED);
     cr_assert_eq(stats(0), 0, "reset");
     /* Written back, the page is clean again: the next write asks again. */
     ASSERT_ST(zx_pager_op_range(pg.pager, ZX_PAGER_OP_WRITEBACK_BEGIN, pg.vmo, 0, PAGE, 0), ZX_OK);
     ASSERT_ST(zx_pager_op_range(pg.pager, ZX_PAGER_OP_WRITEBACK_END, pg.vmo, 0, PAGE, 0), ZX_OK);
     query(r, 4, &actual, &avail);
-    cr_assert_eq(actual, 0);
+    ASSERT_EQ(actual, 0);
     kfix_deinit(&f);
 }
 
@@ -966,11 +971,11 @@ Test(pager, a_write_asks_to_dirty_only_the_clean_pages_it_touches)
     service_t sv = {.packets_max = 2, .delay = 10, .action = ACT_SUPPLY};
     start_reader(&w);
     start_service(&sv);
-    cr_assert_eq(kfix_run(&f), SIM_END_COMPLETE);
+    ASSERT_EQ(kfix_run(&f), SIM_END_COMPLETE);
     assert_request(&sv.pkt[0], ZX_PAGER_VMO_DIRTY, 0, PAGE);
     assert_request(&sv.pkt[1], ZX_PAGER_VMO_DIRTY, 2 * PAGE, PAGE);
     ASSERT_ST(w.st, ZX_OK);
-    cr_assert_eq(w.at, 20);
+    ASSERT_EQ(w.at, 20);
     kfix_deinit(&f);
 }
 
@@ -981,14 +986,14 @@ Test(pager, a_write_to_a_missing_page_reads_it_first_then_dirties_it)
     service_t sv = {.packets_max = 2, .delay = 10, .action = ACT_SUPPLY};
     start_reader(&w);
     start_service(&sv);
-    cr_assert_eq(kfix_run(&f), SIM_END_COMPLETE);
+    ASSERT_EQ(kfix_run(&f), SIM_END_COMPLETE);
     assert_request(&sv.pkt[0], ZX_PAGER_VMO_READ, PAGE, PAGE);
     assert_request(&sv.pkt[1], ZX_PAGER_VMO_DIRTY, PAGE, PAGE);
     ASSERT_ST(w.st, ZX_OK);
-    cr_assert_eq(w.at, 20);
+    ASSERT_EQ(w.at, 20);
     uint8_t buf[8];
     ASSERT_ST(zx_vmo_read(pg.vmo, buf, PAGE, 8), ZX_OK);
-    cr_assert_eq(buf[3], 0x77);
+    ASSERT_EQ(buf[3], 0x77);
     cr_assert(content_ok(buf + 4, PAGE + 4, 4), "the rest of the page is the pager's");
     kfix_deinit(&f);
 }
@@ -1001,21 +1006,21 @@ Test(pager, without_trap_dirty_writes_dirty_pages_directly_and_writeback_cleans_
     for (uint64_t page = 0; page < 8; page += 2)
         ASSERT_ST(zx_vmo_write(pg.vmo, &b, page * PAGE + 1, 1), ZX_OK); /* pages 0, 2, 4, 6 */
     assert_no_packet();
-    cr_assert_eq(stats(0), ZX_PAGER_VMO_STATS_MODIFIED);
+    ASSERT_EQ(stats(0), ZX_PAGER_VMO_STATS_MODIFIED);
     zx_vmo_dirty_range_t r[2];
     size_t actual = 0, avail = 0;
     query(r, 2, &actual, &avail);
     cr_assert_eq(actual, 2, "actual %zu", actual);
     cr_assert_eq(avail, 4, "avail %zu", avail);
-    cr_assert_eq(r[1].offset, 2 * PAGE);
+    ASSERT_EQ(r[1].offset, 2 * PAGE);
     query(r, 2, &actual, NULL);
-    cr_assert_eq(actual, 2);
+    ASSERT_EQ(actual, 2);
     /* Unaligned query ranges are widened to pages. */
     ASSERT_ST(zx_pager_query_dirty_ranges(pg.pager, pg.vmo, 4 * PAGE + 7, 10, r, sizeof(r),
                                           &actual, &avail),
               ZX_OK);
-    cr_assert_eq(actual, 1);
-    cr_assert_eq(r[0].offset, 4 * PAGE);
+    ASSERT_EQ(actual, 1);
+    ASSERT_EQ(r[0].offset, 4 * PAGE);
     /* A write between WRITEBACK_BEGIN and _END keeps its page dirty. */
     ASSERT_ST(zx_pager_op_range(pg.pager, ZX_PAGER_OP_WRITEBACK_BEGIN, pg.vmo, 0, 8 * PAGE, 0),
               ZX_OK);
@@ -1024,8 +1029,8 @@ Test(pager, without_trap_dirty_writes_dirty_pages_directly_and_writeback_cleans_
               ZX_OK);
     query(r, 2, &actual, &avail);
     cr_assert_eq(avail, 1, "avail %zu", avail);
-    cr_assert_eq(r[0].offset, 2 * PAGE);
-    cr_assert_eq(r[0].length, PAGE);
+    ASSERT_EQ(r[0].offset, 2 * PAGE);
+    ASSERT_EQ(r[0].length, PAGE);
     kfix_deinit(&f);
 }
 
@@ -1082,12 +1087,12 @@ Test(pager, query_vmo_stats_errors_and_reset)
     ASSERT_ST(supply(0, PAGE), ZX_OK);
     uint8_t b = 1;
     ASSERT_ST(zx_vmo_write(pg.vmo, &b, 0, 1), ZX_OK);
-    cr_assert_eq(stats(ZX_PAGER_RESET_VMO_STATS), ZX_PAGER_VMO_STATS_MODIFIED);
+    ASSERT_EQ(stats(ZX_PAGER_RESET_VMO_STATS), ZX_PAGER_VMO_STATS_MODIFIED);
     cr_assert_eq(stats(ZX_PAGER_RESET_VMO_STATS), 0, "only the first query after a write sees it");
     kfix_deinit(&f);
 }
 
-/* ---- Sizes, eviction, faults -------------------------------------------------------------------- */
+/* ---- Sizes, eviction, faults ----------------------------------------------------------------- */
 
 static void shrink_at_10(sim_t *s, void *arg)
 {
@@ -1103,26 +1108,26 @@ Test(pager, growing_adds_zero_pages_and_shrinking_ends_reads_past_the_end)
     reader_t r = {.access = DO_READ, .offset = 2 * PAGE, .length = 8};
     start_reader(&r);
     start_controller(shrink_at_10, NULL);
-    cr_assert_eq(kfix_run(&f), SIM_END_COMPLETE);
+    ASSERT_EQ(kfix_run(&f), SIM_END_COMPLETE);
     ASSERT_ST(r.st, ZX_ERR_OUT_OF_RANGE);
-    cr_assert_eq(r.at, 10);
+    ASSERT_EQ(r.at, 10);
     assert_no_packet(); /* the withdrawn request never reached the pager */
     /* Past the old size the pager has nothing: zeros, no request, reported dirty and zero. */
     ASSERT_ST(zx_vmo_set_size(pg.vmo, 3 * PAGE), ZX_OK);
     uint8_t buf[16] = {1};
     ASSERT_ST(zx_vmo_read(pg.vmo, buf, PAGE, sizeof(buf)), ZX_OK);
     for (size_t i = 0; i < sizeof(buf); i++)
-        cr_assert_eq(buf[i], 0);
+        ASSERT_EQ(buf[i], 0);
     assert_no_packet();
     zx_vmo_dirty_range_t d[2];
     size_t actual = 0, avail = 0;
     ASSERT_ST(zx_pager_query_dirty_ranges(pg.pager, pg.vmo, 0, 3 * PAGE, d, sizeof(d), &actual,
                                           &avail),
               ZX_OK);
-    cr_assert_eq(actual, 1);
-    cr_assert_eq(d[0].offset, PAGE);
-    cr_assert_eq(d[0].length, 2 * PAGE);
-    cr_assert_eq(d[0].options, ZX_VMO_DIRTY_RANGE_IS_ZERO);
+    ASSERT_EQ(actual, 1);
+    ASSERT_EQ(d[0].offset, PAGE);
+    ASSERT_EQ(d[0].length, 2 * PAGE);
+    ASSERT_EQ(d[0].options, ZX_VMO_DIRTY_RANGE_IS_ZERO);
     ASSERT_ST(zx_pager_op_range(pg.pager, ZX_PAGER_OP_WRITEBACK_BEGIN, pg.vmo, PAGE, 2 * PAGE,
                                 ZX_VMO_DIRTY_RANGE_IS_ZERO),
               ZX_OK);
@@ -1147,18 +1152,18 @@ Test(pager, dont_need_evicts_clean_pages_and_keeps_dirty_ones)
     cr_assert_eq(ev->arg[2], 1, "evicted %" PRId64, ev->arg[2]);
     uint8_t got;
     ASSERT_ST(zx_vmo_read(pg.vmo, &got, PAGE, 1), ZX_OK);
-    cr_assert_eq(got, 9);
+    ASSERT_EQ(got, 9);
     reader_t r = {.access = DO_READ, .offset = 0, .length = PAGE};
     service_t sv = {.packets_max = 1, .action = ACT_SUPPLY};
     start_reader(&r);
     start_service(&sv);
-    cr_assert_eq(kfix_run(&f), SIM_END_COMPLETE);
+    ASSERT_EQ(kfix_run(&f), SIM_END_COMPLETE);
     assert_request(&sv.pkt[0], ZX_PAGER_VMO_READ, 0, PAGE); /* paged in again */
     cr_assert(r.bytes_ok);
     /* ALWAYS_NEED pages stay. */
     ASSERT_ST(zx_vmo_op_range(pg.vmo, ZX_VMO_OP_ALWAYS_NEED, 0, PAGE, NULL, 0), ZX_OK);
     ASSERT_ST(zx_vmo_op_range(pg.vmo, ZX_VMO_OP_DONT_NEED, 0, PAGE, NULL, 0), ZX_OK);
-    cr_assert_eq(vmo_info(pg.vmo).committed_bytes, 2 * PAGE);
+    ASSERT_EQ(vmo_info(pg.vmo).committed_bytes, 2 * PAGE);
     kfix_deinit(&f);
 }
 
@@ -1179,9 +1184,9 @@ Test(pager, a_fault_pages_in_and_a_failed_fault_kills_the_process)
     start_reader(&ok);
     start_reader(&bad);
     start_service(&sv);
-    cr_assert_eq(kfix_run(&f), SIM_END_COMPLETE);
+    ASSERT_EQ(kfix_run(&f), SIM_END_COMPLETE);
     ASSERT_ST(ok.st, ZX_OK);
-    cr_assert_eq(ok.at, 5);
+    ASSERT_EQ(ok.at, 5);
     cr_assert_not(bad.done, "the faulting thread never returns");
     cr_assert(kfix_signals(f.proc) & ZX_PROCESS_TERMINATED);
     zx_info_process_t info;
@@ -1189,11 +1194,11 @@ Test(pager, a_fault_pages_in_and_a_failed_fault_kills_the_process)
     cr_assert_eq(info.return_code, ZX_TASK_RETCODE_EXCEPTION_KILL, "retcode %" PRId64,
                  info.return_code);
     const sim_trace_event_t *ev = nth_event(KERNEL_EV_PAGE_FAULT, 1);
-    cr_assert_eq(ev->status, ZX_ERR_IO);
+    ASSERT_EQ(ev->status, ZX_ERR_IO);
     kfix_deinit(&f);
 }
 
-/* ---- Determinism ------------------------------------------------------------------------------- */
+/* ---- Determinism ----------------------------------------------------------------------------- */
 
 static uint64_t scripted_run(void)
 {
@@ -1205,7 +1210,7 @@ static uint64_t scripted_run(void)
     start_reader(&r);
     start_reader(&w);
     start_service(&sv);
-    cr_assert_eq(kfix_run(&f), SIM_END_COMPLETE);
+    ASSERT_EQ(kfix_run(&f), SIM_END_COMPLETE);
     cr_assert(r.bytes_ok);
     ASSERT_ST(w.st, ZX_OK);
     uint64_t fingerprint = sim_fingerprint(f.s);

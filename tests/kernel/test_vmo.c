@@ -18,6 +18,11 @@
 
 static kfix_t f;
 
+/* cr_assert_eq that prints both sides (as integers). */
+#define ASSERT_EQ(got, want)                                                                   \
+    cr_assert_eq((uint64_t)(got), (uint64_t)(want), "%s: got %" PRIu64 " (%#" PRIx64           \
+                 "), want %" PRIu64, #got, (uint64_t)(got), (uint64_t)(got), (uint64_t)(want))
+
 static zx_handle_t vmo_new(uint64_t size, uint32_t options)
 {
     zx_handle_t h = ZX_HANDLE_INVALID;
@@ -87,12 +92,12 @@ static void assert_bytes(zx_handle_t h, uint64_t offset, const uint8_t *want, si
     free(got);
 }
 
-/* ---- Creation ------------------------------------------------------------------------------ */
+/* ---- Creation -------------------------------------------------------------------------------- */
 
 Test(vmo, create_rounds_the_size_up_to_pages)
 {
     kfix_init(&f);
-    cr_assert_eq(zx_system_get_page_size(), 4096u);
+    ASSERT_EQ(zx_system_get_page_size(), 4096u);
     const uint64_t sizes[][2] = {{0, 0}, {1, PAGE}, {PAGE, PAGE}, {PAGE + 1, 2 * PAGE}};
     for (size_t i = 0; i < 4; i++) {
         zx_handle_t h = vmo_new(sizes[i][0], 0);
@@ -132,13 +137,13 @@ Test(vmo, create_errors)
     kfix_deinit(&f);
 }
 
-/* ---- Bytes --------------------------------------------------------------------------------- */
+/* ---- Bytes ----------------------------------------------------------------------------------- */
 
 Test(vmo, write_then_read_real_bytes_across_pages_committing_only_touched_pages)
 {
     kfix_init(&f);
     zx_handle_t h = vmo_new(8 * PAGE, 0);
-    cr_assert_eq(vmo_info(h).committed_bytes, 0);
+    ASSERT_EQ(vmo_info(h).committed_bytes, 0);
     uint8_t data[2 * 4096 + 100];
     pattern(data, sizeof(data), 3);
     ASSERT_ST(zx_vmo_write(h, data, PAGE + 50, sizeof(data)), ZX_OK); /* pages 1, 2, 3 */
@@ -175,14 +180,14 @@ Test(vmo, read_write_errors_in_order)
     kfix_deinit(&f);
 }
 
-/* ---- Size ---------------------------------------------------------------------------------- */
+/* ---- Size ------------------------------------------------------------------------------------ */
 
 Test(vmo, get_size_needs_no_right)
 {
     kfix_init(&f);
     zx_handle_t h = vmo_new(3 * PAGE, 0), ev;
     ASSERT_ST(zx_event_create(0, &ev), ZX_OK);
-    cr_assert_eq(size_of(dup(h, ZX_RIGHT_NONE)), 3 * PAGE);
+    ASSERT_EQ(size_of(dup(h, ZX_RIGHT_NONE)), 3 * PAGE);
     uint64_t size;
     ASSERT_ST(zx_vmo_get_size(0x5553, &size), ZX_ERR_BAD_HANDLE);
     ASSERT_ST(zx_vmo_get_size(ev, &size), ZX_ERR_WRONG_TYPE);
@@ -214,7 +219,7 @@ Test(vmo, shrinking_drops_pages_and_zeroes_the_tail_of_the_last_one)
     pattern(data, sizeof(data), 9);
     ASSERT_ST(zx_vmo_write(h, data, 0, sizeof(data)), ZX_OK);
     ASSERT_ST(zx_vmo_set_size(h, PAGE + 100), ZX_OK);
-    cr_assert_eq(size_of(h), 2 * PAGE);
+    ASSERT_EQ(size_of(h), 2 * PAGE);
     cr_assert_eq(vmo_info(h).committed_bytes, 2 * PAGE, "page 2 is freed");
     ASSERT_ST(zx_vmo_set_size(h, 3 * PAGE), ZX_OK);
     assert_bytes(h, 0, data, PAGE + 100);
@@ -224,7 +229,7 @@ Test(vmo, shrinking_drops_pages_and_zeroes_the_tail_of_the_last_one)
     kfix_deinit(&f);
 }
 
-/* ---- Children ------------------------------------------------------------------------------ */
+/* ---- Children -------------------------------------------------------------------------------- */
 
 Test(vmo, a_reference_acts_on_its_parent_and_follows_its_size)
 {
@@ -249,9 +254,9 @@ Test(vmo, a_reference_acts_on_its_parent_and_follows_its_size)
     cr_assert_eq(size_of(parent), PAGE, "a resizable reference resizes its parent");
     zx_info_vmo_t info = vmo_info(ref);
     cr_assert_eq(info.parent_koid, kfix_koid(parent), "parent_koid %" PRIu64, info.parent_koid);
-    cr_assert_eq(info.size_bytes, PAGE);
+    ASSERT_EQ(info.size_bytes, PAGE);
     cr_assert_eq(info.committed_bytes, 0, "memory is attributed to the parent");
-    cr_assert_eq(vmo_info(parent).num_children, 2);
+    ASSERT_EQ(vmo_info(parent).num_children, 2);
     kfix_deinit(&f);
 }
 
@@ -294,8 +299,8 @@ Test(vmo, a_slice_is_a_window_on_its_parent)
     zx_handle_t inner = child_new(slice, ZX_VMO_CHILD_SLICE, PAGE, PAGE); /* parent's page 2 */
     assert_bytes(inner, 0, a + 100, 200);
     zx_info_vmo_t info = vmo_info(slice);
-    cr_assert_eq(info.parent_koid, kfix_koid(parent));
-    cr_assert_eq(info.num_children, 1);
+    ASSERT_EQ(info.parent_koid, kfix_koid(parent));
+    ASSERT_EQ(info.num_children, 1);
     kfix_deinit(&f);
 }
 
@@ -371,7 +376,7 @@ Test(vmo, child_rights_and_name)
     /* A parent handle without GET_PROPERTY gives an unnamed child, which can still be named. */
     zx_handle_t limited = dup(h, ZX_RIGHT_DUPLICATE | ZX_RIGHT_READ);
     zx_handle_t c2 = child_new(limited, ZX_VMO_CHILD_REFERENCE, 0, 0);
-    cr_assert_eq(rights_of(c2), ZX_RIGHT_DUPLICATE | ZX_RIGHT_READ | ZX_RIGHTS_PROPERTY);
+    ASSERT_EQ(rights_of(c2), ZX_RIGHT_DUPLICATE | ZX_RIGHT_READ | ZX_RIGHTS_PROPERTY);
     ASSERT_ST(zx_object_get_property(c2, ZX_PROP_NAME, name, sizeof(name)), ZX_OK);
     cr_assert_str_eq(name, "");
     ASSERT_ST(zx_object_set_property(c2, ZX_PROP_NAME, "ref", 3), ZX_OK);
@@ -380,7 +385,7 @@ Test(vmo, child_rights_and_name)
     kfix_deinit(&f);
 }
 
-/* ---- ZERO_CHILDREN ------------------------------------------------------------------------- */
+/* ---- ZERO_CHILDREN --------------------------------------------------------------------------- */
 
 Test(vmo, zero_children_is_cleared_by_a_child_and_set_again_after_the_last_one)
 {
@@ -391,16 +396,16 @@ Test(vmo, zero_children_is_cleared_by_a_child_and_set_again_after_the_last_one)
     cr_assert_eq(kfix_signals(ref), ZX_VMO_ZERO_CHILDREN, "the child has none");
     zx_handle_t slice = child_new(parent, ZX_VMO_CHILD_SLICE, PAGE, PAGE);
     zx_handle_t grandchild = child_new(slice, ZX_VMO_CHILD_SLICE, 0, PAGE);
-    cr_assert_eq(vmo_info(parent).num_children, 2);
+    ASSERT_EQ(vmo_info(parent).num_children, 2);
     ASSERT_ST(zx_handle_close(ref), ZX_OK);
     cr_assert_eq(kfix_signals(parent), 0, "one child is left");
-    cr_assert_eq(vmo_info(parent).num_children, 1);
+    ASSERT_EQ(vmo_info(parent).num_children, 1);
     ASSERT_ST(zx_handle_close(slice), ZX_OK);
     cr_assert_eq(kfix_signals(parent), 0, "the grandchild keeps the slice alive");
     ASSERT_ST(zx_handle_close(grandchild), ZX_OK);
     cr_assert_eq(kfix_signals(parent), ZX_VMO_ZERO_CHILDREN, "signals %#x",
                  kfix_signals(parent));
-    cr_assert_eq(vmo_info(parent).num_children, 0);
+    ASSERT_EQ(vmo_info(parent).num_children, 0);
     kfix_deinit(&f);
 }
 
@@ -443,15 +448,15 @@ Test(vmo, heap_cleanup_fence_fires_when_the_last_child_closes)
     heap.child_slice = kfix_give(&f, child_new(heap.parent, ZX_VMO_CHILD_SLICE, PAGE, PAGE));
     ASSERT_ST(zx_object_wait_async(heap.parent, heap.port, 42, ZX_VMO_ZERO_CHILDREN, 0), ZX_OK);
     kfix_thread(&f, "client", heap_client, NULL);
-    cr_assert_eq(sim_thread_create(f.s, "heap", heap_server, NULL, NULL, NULL), 0);
-    cr_assert_eq(kfix_run(&f), SIM_END_COMPLETE);
+    ASSERT_EQ(sim_thread_create(f.s, "heap", heap_server, NULL, NULL, NULL), 0);
+    ASSERT_EQ(kfix_run(&f), SIM_END_COMPLETE);
     cr_assert_eq(heap.packet_at, 250, "packet at %" PRId64 ", want 250 (the last close)",
                  heap.packet_at);
-    cr_assert_eq(heap.packet.key, 42);
-    cr_assert_eq(heap.packet.type, ZX_PKT_TYPE_SIGNAL_ONE);
+    ASSERT_EQ(heap.packet.key, 42);
+    ASSERT_EQ(heap.packet.type, ZX_PKT_TYPE_SIGNAL_ONE);
     cr_assert(heap.packet.signal.observed & ZX_VMO_ZERO_CHILDREN, "observed %#x",
               heap.packet.signal.observed);
-    cr_assert_eq(heap.num_children_at_packet, 0);
+    ASSERT_EQ(heap.num_children_at_packet, 0);
     kfix_deinit(&f);
 }
 
@@ -469,17 +474,17 @@ Test(vmo, heap_rechecks_num_children_when_a_child_came_back_before_the_packet_wa
     ASSERT_ST(zx_port_wait(port, 0, &pkt), ZX_OK);
     cr_assert(pkt.signal.observed & ZX_VMO_ZERO_CHILDREN, "the packet kept what it saw");
     cr_assert_eq(vmo_info(parent).num_children, 1, "so the server must look again");
-    cr_assert_eq(kfix_signals(parent), 0);
+    ASSERT_EQ(kfix_signals(parent), 0);
     /* The server re-arms (as the runner's pager does): nothing until c2 goes. */
     ASSERT_ST(zx_object_wait_async(parent, port, 7, ZX_VMO_ZERO_CHILDREN, 0), ZX_OK);
     ASSERT_ST(zx_port_wait(port, 0, &pkt), ZX_ERR_TIMED_OUT);
     ASSERT_ST(zx_handle_close(c2), ZX_OK);
     ASSERT_ST(zx_port_wait(port, 0, &pkt), ZX_OK);
-    cr_assert_eq(vmo_info(parent).num_children, 0);
+    ASSERT_EQ(vmo_info(parent).num_children, 0);
     kfix_deinit(&f);
 }
 
-/* ---- ZX_INFO_VMO and the name -------------------------------------------------------------- */
+/* ---- ZX_INFO_VMO and the name ---------------------------------------------------------------- */
 
 Test(vmo, info_vmo_fields)
 {
@@ -489,17 +494,17 @@ Test(vmo, info_vmo_fields)
     uint8_t b = 1;
     ASSERT_ST(zx_vmo_write(h, &b, 2 * PAGE, 1), ZX_OK);
     zx_info_vmo_t info = vmo_info(h);
-    cr_assert_eq(info.koid, kfix_koid(h));
+    ASSERT_EQ(info.koid, kfix_koid(h));
     cr_assert_str_eq(info.name, "starnix:ext4");
-    cr_assert_eq(info.size_bytes, 3 * PAGE);
-    cr_assert_eq(info.parent_koid, ZX_KOID_INVALID);
-    cr_assert_eq(info.num_children, 0);
+    ASSERT_EQ(info.size_bytes, 3 * PAGE);
+    ASSERT_EQ(info.parent_koid, ZX_KOID_INVALID);
+    ASSERT_EQ(info.num_children, 0);
     cr_assert_eq(info.num_mappings, 0, "mappings are not modelled");
     cr_assert_eq(info.flags,
                  ZX_INFO_VMO_TYPE_PAGED | ZX_INFO_VMO_RESIZABLE | ZX_INFO_VMO_VIA_HANDLE,
                  "flags %#x", info.flags);
-    cr_assert_eq(info.committed_bytes, PAGE);
-    cr_assert_eq(info.populated_bytes, PAGE);
+    ASSERT_EQ(info.committed_bytes, PAGE);
+    ASSERT_EQ(info.populated_bytes, PAGE);
     zx_info_vmo_t small;
     size_t actual = 9, avail = 9;
     ASSERT_ST(zx_object_get_info(h, ZX_INFO_VMO, &small, sizeof(small) - 8, &actual, &avail),
@@ -510,7 +515,7 @@ Test(vmo, info_vmo_fields)
     kfix_deinit(&f);
 }
 
-/* ---- zx_vmo_op_range ----------------------------------------------------------------------- */
+/* ---- zx_vmo_op_range ------------------------------------------------------------------------- */
 
 Test(vmo, commit_and_decommit)
 {
@@ -523,7 +528,7 @@ Test(vmo, commit_and_decommit)
     pattern(data, sizeof(data), 4);
     ASSERT_ST(zx_vmo_write(h, data, 0, sizeof(data)), ZX_OK);
     ASSERT_ST(zx_vmo_op_range(h, ZX_VMO_OP_DECOMMIT, PAGE, 2 * PAGE, NULL, 0), ZX_OK);
-    cr_assert_eq(vmo_info(h).committed_bytes, 2 * PAGE);
+    ASSERT_EQ(vmo_info(h).committed_bytes, 2 * PAGE);
     uint8_t buf[2 * 4096];
     ASSERT_ST(zx_vmo_read(h, buf, PAGE, sizeof(buf)), ZX_OK);
     assert_zeros(buf, sizeof(buf), "decommitted pages");
@@ -531,14 +536,14 @@ Test(vmo, commit_and_decommit)
     /* Through a slice: the parent's pages go. */
     zx_handle_t slice = child_new(h, ZX_VMO_CHILD_SLICE, 3 * PAGE, PAGE);
     ASSERT_ST(zx_vmo_op_range(slice, ZX_VMO_OP_DECOMMIT, 0, PAGE, NULL, 0), ZX_OK);
-    cr_assert_eq(vmo_info(h).committed_bytes, PAGE);
+    ASSERT_EQ(vmo_info(h).committed_bytes, PAGE);
     ASSERT_ST(zx_vmo_op_range(h, ZX_VMO_OP_DECOMMIT, 1, PAGE, NULL, 0), ZX_ERR_INVALID_ARGS);
     ASSERT_ST(zx_vmo_op_range(h, ZX_VMO_OP_DECOMMIT, 0, 5 * PAGE, NULL, 0), ZX_ERR_OUT_OF_RANGE);
     ASSERT_ST(zx_vmo_op_range(h, ZX_VMO_OP_COMMIT, 4 * PAGE, 1, NULL, 0), ZX_ERR_OUT_OF_RANGE);
     zx_handle_t big = vmo_new(0, ZX_VMO_UNBOUNDED);
     ASSERT_ST(zx_vmo_op_range(big, ZX_VMO_OP_COMMIT, 0, (uint64_t)2 << 30, NULL, 0),
               ZX_ERR_NO_MEMORY); /* over the model's 1 GiB per VMO, refused up front */
-    cr_assert_eq(vmo_info(big).committed_bytes, 0);
+    ASSERT_EQ(vmo_info(big).committed_bytes, 0);
     kfix_deinit(&f);
 }
 
@@ -567,7 +572,7 @@ Test(vmo, dont_need_is_a_hint_that_keeps_anonymous_pages)
               ZX_OK); /* no right needed */
     ASSERT_ST(zx_vmo_op_range(h, ZX_VMO_OP_ALWAYS_NEED, 0, 2 * PAGE, NULL, 0), ZX_OK);
     assert_bytes(h, 0, data, sizeof(data));
-    cr_assert_eq(vmo_info(h).committed_bytes, 2 * PAGE);
+    ASSERT_EQ(vmo_info(h).committed_bytes, 2 * PAGE);
     ASSERT_ST(zx_vmo_op_range(h, ZX_VMO_OP_DONT_NEED, PAGE, 2 * PAGE, NULL, 0),
               ZX_ERR_OUT_OF_RANGE);
     kfix_deinit(&f);
@@ -597,7 +602,44 @@ Test(vmo, op_range_errors_in_order)
     kfix_deinit(&f);
 }
 
-/* ---- Lifetime and determinism --------------------------------------------------------------- */
+/* ---- Costs and trace ------------------------------------------------------------------------ */
+
+static zx_instant_mono_t costed_at[3];
+
+static void costed_calls(void *arg)
+{
+    (void)arg;
+    zx_handle_t h;
+    ASSERT_ST(zx_vmo_create(PAGE, 0, &h), ZX_OK);
+    costed_at[0] = zx_clock_get_monotonic();
+    uint8_t b = 3;
+    ASSERT_ST(zx_vmo_write(h, &b, 0, 1), ZX_OK);
+    costed_at[1] = zx_clock_get_monotonic();
+    ASSERT_ST(zx_vmo_read(h, &b, 0, 1), ZX_OK);
+    costed_at[2] = zx_clock_get_monotonic();
+}
+
+Test(vmo, every_call_charges_its_cost_and_is_traced)
+{
+    kernel_costs_t costs;
+    kernel_costs_default(&costs);
+    kfix_init_costs(&f, &costs);
+    kfix_thread(&f, "caller", costed_calls, NULL);
+    ASSERT_EQ(kfix_run(&f), SIM_END_COMPLETE);
+    const int64_t *ns = costs.syscall_ns;
+    int64_t want[3] = {ns[KERNEL_SYSCALL_vmo_create]};
+    want[1] = want[0] + ns[KERNEL_SYSCALL_vmo_write];
+    want[2] = want[1] + ns[KERNEL_SYSCALL_vmo_read];
+    for (int i = 0; i < 3; i++)
+        cr_assert_eq(costed_at[i], want[i], "call %d done at %" PRId64 ", want %" PRId64, i,
+                     costed_at[i], want[i]);
+    ASSERT_EQ(kfix_count(&f, KERNEL_EV_SYSCALL, "zx_vmo_create"), 1);
+    ASSERT_EQ(kfix_count(&f, KERNEL_EV_SYSCALL, "zx_vmo_write"), 1);
+    ASSERT_EQ(kfix_count(&f, KERNEL_EV_SYSCALL, "zx_vmo_read"), 1);
+    kfix_deinit(&f);
+}
+
+/* ---- Lifetime and determinism ---------------------------------------------------------------- */
 
 Test(vmo, children_outlive_a_closed_parent_handle)
 {
