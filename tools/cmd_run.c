@@ -1,17 +1,17 @@
 /* cmd_run.c - `wakesim run FILE`: loads a scenario, runs it in the container world, judges its
- * expectations and prints a summary (or, with --json, one JSON object on stdout).
+ * expectations and prints a summary (or, with --json, one JSON object on stdout); with
+ * --db FILE the run's trace also goes into a SQLite file (reports/SCHEMA.md).
  *
  * Exit codes: 0 every expectation that applies holds, 1 one failed (an invariant violation
  * fails the implicit "no invariant violated"; an interrupted run fails), 2 usage, 3 the
  * scenario is invalid (nothing runs), 4 I/O or internal error.
  *
- * SIGINT. The handler only sets a flag (async-signal-safe). A small trace sink attached through
- * world_run_opts_t.sink sees the flag at the next event and returns non-zero, which ends the
- * run there (sim's SINK_ERROR); the results so far are judged and printed with the verdict
- * "fail" and the end "interrupted", so nothing already traced is lost. A second SIGINT kills the
- * process (SA_RESETHAND). world_run hands no sim_t out before it returns, so the sink cannot
- * call sim_stop itself; with a world hook that passes the sim_t at creation it would, and the
- * SQLite sink (sim_trace_sqlite_run_begin needs the sim_t as well) could be attached for --db.
+ * SIGINT. The handler only sets a flag and, with --db, calls sim_trace_sqlite_interrupt (both
+ * async-signal-safe). A small trace sink attached through world_run_opts_t.sink sees the flag
+ * at the next event and stops the run there with sim_stop (the SQLite sink does the same and
+ * marks its run "interrupted"); world_run then returns, and the results so far are judged and
+ * printed with the verdict "fail" and the end "interrupted", so nothing already traced is lost.
+ * A second SIGINT kills the process (SA_RESETHAND).
  */
 #include "cli.h"
 #include "expect.h"
@@ -32,13 +32,15 @@ typedef struct run_opts {
     uint64_t seed;
     const char *manager;  /* --manager, NULL = the scenario's */
     const char *strategy; /* --strategy, NULL = the scenario's */
+    const char *db;       /* --db FILE: also write the trace there */
     bool json;
 } run_opts_t;
 
 static void run_help(void)
 {
     printf("usage: wakesim run FILE [--seed N] [--manager NAME] [--strategy fifo|random] "
-           "[--json]\n\n"
+           "[--json]\n"
+           "                        [--db FILE]\n\n"
            "Runs a scenario (format: scenarios/README.md) and judges its expectations.\n\n"
            "  --seed N          the run's seed (default: the scenario's \"seed\", else 1)\n"
            "  --manager NAME    the manager variant:");
@@ -46,7 +48,9 @@ static void run_help(void)
         printf(" %s", *n);
     printf("\n"
            "  --strategy NAME   fifo (deterministic) or random (seeded scheduling choices)\n"
-           "  --json            print one JSON object on stdout instead of the summary\n\n"
+           "  --json            print one JSON object on stdout instead of the summary\n"
+           "  --db FILE         also write the trace, the run and its expectations into the\n"
+           "                    SQLite file FILE (created if needed; see reports/SCHEMA.md)\n\n"
            "exit codes: 0 every expectation holds, 1 an expectation or invariant failed,\n"
            "            2 usage, 3 invalid scenario (nothing runs), 4 I/O or internal error\n");
 }
@@ -72,8 +76,11 @@ static int parse_option(int argc, char **argv, int *i, run_opts_t *o)
             return cli_usage_error("run", "--strategy expects fifo or random, got '%s'",
                                    v ? v : "");
         o->strategy = v;
+    } else if (cli_option(argc, argv, i, "db", &v)) {
+        if (!v || !*v)
+            return cli_usage_error("run", "--db expects a file name");
+        o->db = v;
     } else {
-        /* --db FILE goes here once the SQLite sink can be attached (see the file comment). */
         return cli_usage_error("run", "unknown option '%s'", argv[*i]);
     }
     return -1;
@@ -102,22 +109,38 @@ static int parse_args(int argc, char **argv, run_opts_t *o)
     return -1;
 }
 
-/* ---- Interruption --------------------------------------------------------------------------- */
+/* ---- Interruption and the trace file ------------------------------------------------------ */
 
 static volatile sig_atomic_t interrupted;
+static sim_trace_sqlite_t *volatile interrupt_db; /* --db's handle while a run is going */
 
 static void on_sigint(int sig)
 {
     (void)sig;
     interrupted = 1;
+    if (interrupt_db)
+        sim_trace_sqlite_interrupt(interrupt_db);
 }
+
+/* What the world's on_created hook needs: the run's sim_t for sim_stop, and --db's file. */
+typedef struct run_ctx {
+    sim_t *sim;
+    bool stopping;
+    sim_trace_sqlite_t *db;
+    sim_trace_sqlite_run_info_t info;
+    int64_t run_id;
+} run_ctx_t;
 
 /* Ends the run at the first event after SIGINT. */
 static int interrupt_event(void *ctx, const sim_trace_event_t *ev)
 {
-    (void)ctx;
+    run_ctx_t *rc = ctx;
     (void)ev;
-    return interrupted ? 1 : 0;
+    if (interrupted && rc->sim && !rc->stopping) {
+        rc->stopping = true;
+        sim_stop(rc->sim, SIM_END_STOPPED);
+    }
+    return 0;
 }
 
 static const sim_trace_sink_ops_t interrupt_sink = {
@@ -126,10 +149,56 @@ static const sim_trace_sink_ops_t interrupt_sink = {
     .end = NULL,
 };
 
+/* Called by world_run right after sim_create, before anything is traced. */
+static int on_created(sim_t *s, void *ctx)
+{
+    run_ctx_t *rc = ctx;
+    rc->sim = s;
+    if (!rc->db)
+        return 0;
+    return sim_trace_sqlite_run_begin(rc->db, s, &rc->info, &rc->run_id);
+}
+
+static int db_open(const char *path, run_ctx_t *rc)
+{
+    char err[SIM_TRACE_SQLITE_ERR_SIZE];
+    if (sim_trace_sqlite_open(path, &rc->db, err, sizeof(err)) != 0) {
+        cli_error("run: %s", err);
+        return CLI_EXIT_INTERNAL;
+    }
+    interrupt_db = rc->db;
+    return -1;
+}
+
+/* Records the verdicts as the run's expectations and closes the file; returns an exit code
+ * or -1. */
+static int db_close(run_ctx_t *rc, const scenario_t *sc, const expect_verdict_t *verdicts)
+{
+    int code = -1;
+    interrupt_db = NULL;
+    for (size_t i = 0; verdicts && rc->run_id > 0 && i < sc->expect_count; i++) {
+        const expect_verdict_t *v = &verdicts[i];
+        if (sim_trace_sqlite_expectation_add(rc->db, rc->run_id, (uint32_t)i,
+                                             !v->applies || v->ok,
+                                             sc->expects[i].description) != 0) {
+            cli_error("run: %s", sim_trace_sqlite_errmsg(rc->db));
+            code = CLI_EXIT_INTERNAL;
+            break;
+        }
+    }
+    char err[SIM_TRACE_SQLITE_ERR_SIZE];
+    if (sim_trace_sqlite_close(rc->db, err, sizeof(err)) != 0) {
+        cli_error("run: %s", err);
+        code = CLI_EXIT_INTERNAL;
+    }
+    rc->db = NULL;
+    return code;
+}
+
 /* ---- Running -------------------------------------------------------------------------------- */
 
 /* Runs the world with the options; returns -1 and *w on success, else an exit code. */
-static int execute(const scenario_t *sc, const run_opts_t *o, world_t **w)
+static int execute(const scenario_t *sc, const run_opts_t *o, run_ctx_t *ctx, world_t **w)
 {
     const char *strategy = o->strategy ? o->strategy : sc->strategy;
     bool replay = strcmp(strategy, "replay") == 0;
@@ -144,7 +213,9 @@ static int execute(const scenario_t *sc, const run_opts_t *o, world_t **w)
         .samples = sc->samples,
         .sample_count = sc->sample_count,
         .sink = &interrupt_sink,
-        .sink_ctx = NULL,
+        .sink_ctx = ctx,
+        .on_created = on_created,
+        .on_created_ctx = ctx,
     };
     struct sigaction sa = {.sa_handler = on_sigint, .sa_flags = SA_RESETHAND}, old;
     sigemptyset(&sa.sa_mask);
@@ -160,7 +231,10 @@ static int execute(const scenario_t *sc, const run_opts_t *o, world_t **w)
         cli_error("%s: %s", sc->path, err[0] ? err : "the world refused the scenario");
         return CLI_EXIT_INVALID;
     }
-    cli_error("run: %s: %s", sc->path, err[0] ? err : sim_strerror(rc));
+    if (ctx->db && sim_trace_sqlite_errmsg(ctx->db)[0])
+        cli_error("run: %s", sim_trace_sqlite_errmsg(ctx->db));
+    else
+        cli_error("run: %s: %s", sc->path, err[0] ? err : sim_strerror(rc));
     return CLI_EXIT_INTERNAL;
 }
 
@@ -211,23 +285,21 @@ static int report(const run_report_t *rep, bool json)
     return 0;
 }
 
-/* Judges the expectations on the finished world and prints; returns the exit code. */
-static int judge(const scenario_t *sc, const run_opts_t *o, world_t *w)
+/* Judges the expectations on the finished world into `verdicts` and prints; returns the exit
+ * code. */
+static int judge(const scenario_t *sc, const run_opts_t *o, world_t *w,
+                 expect_verdict_t *verdicts)
 {
     const char *manager = scenario_manager(sc, o->manager);
     run_outcome_t out;
-    expect_verdict_t *verdicts = calloc(sc->expect_count ? sc->expect_count : 1,
-                                        sizeof(*verdicts));
-    if (!verdicts || outcome_collect(sc, w, manager, &out) != 0) {
-        free(verdicts);
+    if (outcome_collect(sc, w, manager, &out) != 0) {
         cli_error("run: out of memory");
         return CLI_EXIT_INTERNAL;
     }
-    bool stopped = out.results->end == SIM_END_SINK_ERROR;
-    if (stopped && !interrupted) {
+    bool stopped = out.results->end == SIM_END_STOPPED && interrupted;
+    if (out.results->end == SIM_END_SINK_ERROR) {
         cli_error("run: %s: a trace sink failed", sc->path);
         outcome_free(&out);
-        free(verdicts);
         return CLI_EXIT_INTERNAL;
     }
     for (size_t i = 0; i < sc->expect_count; i++)
@@ -239,7 +311,6 @@ static int judge(const scenario_t *sc, const run_opts_t *o, world_t *w)
     int rc = report(&rep, o->json);
     bool passed = summary_passed(&rep);
     outcome_free(&out);
-    free(verdicts);
     if (rc != 0) {
         cli_error("run: out of memory");
         return CLI_EXIT_INTERNAL;
@@ -247,6 +318,34 @@ static int judge(const scenario_t *sc, const run_opts_t *o, world_t *w)
     if (stopped)
         cli_error("run: interrupted; the results so far are above");
     return passed ? CLI_EXIT_OK : CLI_EXIT_FAILED;
+}
+
+/* Loads, runs, judges and records `sc` (whose file's bytes are `bytes`). */
+static int run_loaded(const scenario_t *sc, const run_opts_t *o, const char *bytes, size_t len)
+{
+    run_ctx_t ctx = {.info = {.scenario = sc->name, .scenario_path = sc->path,
+                              .scenario_bytes = bytes, .scenario_size = len,
+                              .manager = scenario_manager(sc, o->manager)}};
+    expect_verdict_t *verdicts = calloc(sc->expect_count ? sc->expect_count : 1,
+                                        sizeof(*verdicts));
+    if (!verdicts) {
+        cli_error("run: out of memory");
+        return CLI_EXIT_INTERNAL;
+    }
+    int code = o->db ? db_open(o->db, &ctx) : -1;
+    world_t *w = NULL;
+    if (code < 0)
+        code = execute(sc, o, &ctx, &w);
+    bool judged = code < 0;
+    if (code < 0)
+        code = judge(sc, o, w, verdicts);
+    if (ctx.db) {
+        int db_code = db_close(&ctx, sc, judged ? verdicts : NULL);
+        code = db_code >= 0 && code != CLI_EXIT_INVALID ? db_code : code;
+    }
+    world_destroy(w);
+    free(verdicts);
+    return code;
 }
 
 int cmd_run(int argc, char **argv)
@@ -257,17 +356,18 @@ int cmd_run(int argc, char **argv)
         return rc;
     json_problems_t probs;
     json_problems_init(&probs, 0);
+    char *bytes = NULL;
+    size_t len = 0;
     scenario_t *sc = NULL;
-    rc = scenario_load(o.path, &probs, &sc);
+    rc = scenario_read(o.path, &probs, &bytes, &len);
+    if (rc == 0)
+        rc = scenario_parse(o.path, bytes, len, &probs, &sc);
     json_problems_print(&probs, stderr);
     json_problems_deinit(&probs);
-    if (rc != 0)
-        return rc == SIM_EINVAL ? CLI_EXIT_INVALID : CLI_EXIT_INTERNAL;
-    world_t *w;
-    int code = execute(sc, &o, &w);
-    if (code < 0)
-        code = judge(sc, &o, w);
-    world_destroy(w);
+    int code = rc == SIM_EINVAL ? CLI_EXIT_INVALID : CLI_EXIT_INTERNAL;
+    if (rc == 0)
+        code = run_loaded(sc, &o, bytes, len);
     scenario_destroy(sc);
+    free(bytes);
     return code;
 }

@@ -228,7 +228,10 @@ static bool load_counter(loader_t *ld, json_obj_t *o, const cJSON *value, expect
     expect_counter_t *c = &e->u.counter;
     expect_bounds_t *b = &c->value;
     bool ok = loader_ref_node(ld, value, &ld->proxies, &c->proxy);
-    ok = loader_time(ld, o, "at", JSON_REQUIRED, &c->at_ns) && ok;
+    const cJSON *at = json_obj_get(o, "at", JSON_REQUIRED);
+    c->at_end = cJSON_IsString(at) && strcmp(at->valuestring, "end") == 0;
+    if (!c->at_end)
+        ok = loader_time(ld, o, "at", JSON_REQUIRED, &c->at_ns) && ok;
     int64_t v;
     if (json_get_int64(o, "value", JSON_OPTIONAL, &v))
         *b = (expect_bounds_t){.has_min = true, .has_max = true, .min = v, .max = v};
@@ -241,7 +244,7 @@ static bool load_counter(loader_t *ld, json_obj_t *o, const cJSON *value, expect
         b->has_min = json_as_int64(ld->doc, min, &b->min) || b->has_min;
         b->has_max = json_as_int64(ld->doc, max, &b->max) || b->has_max;
     }
-    if (ok)
+    if (ok && !c->at_end)
         loader_sample(ld, c->proxy, c->at_ns, &c->sample);
     return json_obj_has(o, "value") || min || max;
 }
@@ -528,7 +531,8 @@ static void describe_more(const loader_t *ld, const expect_t *e, char *buf, size
     if (e->kind == EXPECT_COUNTER) {
         const expect_counter_t *c = &e->u.counter;
         scenario_format_ns(c->at_ns, b, sizeof(b));
-        append(buf, size, &n, "counter of %s at %s", ref_name(&ld->proxies, c->proxy), b);
+        append(buf, size, &n, "counter of %s at %s", ref_name(&ld->proxies, c->proxy),
+               c->at_end ? "the end" : b);
         bounds_text(&c->value, false, b, sizeof(b));
         append(buf, size, &n, "%s", b);
     } else if (e->kind == EXPECT_CHANNEL) {

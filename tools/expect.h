@@ -113,7 +113,8 @@ typedef struct expect_watcher {
 
 typedef struct expect_counter {
     int proxy;
-    size_t sample;              /* index into scenario->samples */
+    bool at_end;                /* the value when the run ended (world_results_t.counter_end) */
+    size_t sample;              /* else: index into scenario->samples */
     int64_t at_ns;
     expect_bounds_t value;
 } expect_counter_t;

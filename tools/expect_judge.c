@@ -297,22 +297,27 @@ static void judge_watcher(const expect_watcher_t *w, const world_results_t *r,
                           expect_verdict_t *v)
 {
     const world_watcher_record_t *rec = &r->watchers[w->watcher];
-    bool ok = w->prefix ? rec->count >= w->saw_count : rec->count == w->saw_count;
+    /* `total` counts observations past the record's 256 slots; saw_count is at most 256. */
+    bool ok = w->prefix ? rec->count >= w->saw_count : rec->total == w->saw_count;
     ok = ok && memcmp(rec->observations, w->saw, w->saw_count) == 0;
     if (!ok) {
         char got[200];
         expect_format_watcher(rec->observations, rec->count, got, sizeof(got));
-        fail(v, "the watcher saw %s", got);
+        fail(v, "the watcher saw %s%s", got, rec->total > rec->count ? " ..." : "");
     }
 }
 
 static void judge_counter(const expect_counter_t *c, const run_outcome_t *o,
                           expect_verdict_t *v)
 {
-    int64_t x = o->samples ? o->samples[c->sample] : INT64_MIN;
+    int64_t x = INT64_MIN;
+    if (c->at_end)
+        x = o->results->counter_end ? o->results->counter_end[c->proxy] : INT64_MIN;
+    else if (o->samples)
+        x = o->samples[c->sample];
     char m[120];
     if (x == INT64_MIN) {
-        fail(v, "the counter was not sampled (the proxy did not exist then?)");
+        fail(v, "the counter did not exist %s", c->at_end ? "at the end" : "then");
     } else if (!in_bounds(&c->value, x)) {
         miss_text(&c->value, x, false, m, sizeof(m));
         fail(v, "the counter was %s", m);
@@ -416,8 +421,7 @@ static bool stat_ok(const char *what, const expect_bounds_t *b, int64_t x, bool 
 
 static void judge_stats(const expect_stats_t *s, const world_results_t *r, expect_verdict_t *v)
 {
-    /* The kernel's last_resume_reason is None when empty (reference 6.3). */
-    const char *last = r->last_resume_reason[0] ? r->last_resume_reason : NULL;
+    const char *last = r->has_last_resume_reason ? r->last_resume_reason : NULL;
     bool ok = stat_ok("success_count", &s->success, (int64_t)r->success_count, false, v) &&
               stat_ok("fail_count", &s->fail, (int64_t)r->fail_count, false, v) &&
               stat_ok("wakeup_count", &s->wakeup, (int64_t)r->wakeup_count, false, v) &&

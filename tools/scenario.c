@@ -596,9 +596,15 @@ static void load_costs(loader_t *ld, json_obj_t *top)
 static void load_system(loader_t *ld, json_obj_t *top)
 {
     world_config_t *w = &ld->sc->world;
+    w->system_suspend_delay_ns = SCENARIO_SUSPEND_DELAY_DEFAULT_NS;
+    w->system_resume_ns = SCENARIO_RESUME_TIME_DEFAULT_NS;
     json_obj_t o;
     if (json_get_object(top, "system", JSON_OPTIONAL, &o)) {
-        json_get_duration_ns(&o, "suspend_delay", JSON_OPTIONAL, &w->system_suspend_delay_ns);
+        const cJSON *delay = json_obj_get(&o, "suspend_delay", JSON_OPTIONAL);
+        if (cJSON_IsString(delay) && strcmp(delay->valuestring, "never") == 0)
+            w->system_suspend_delay_ns = -1; /* the system never suspends */
+        else
+            json_as_duration_ns(ld->doc, delay, &w->system_suspend_delay_ns);
         json_get_duration_ns(&o, "resume_time", JSON_OPTIONAL, &w->system_resume_ns);
         json_obj_end(&o);
     }
@@ -966,6 +972,7 @@ static void fill_proxy(loader_t *ld, json_obj_t *o, void *entry)
     json_get_duration_ns(o, "handle_time", JSON_OPTIONAL, &p->handle_ns);
     loader_time(ld, o, "register_at", JSON_OPTIONAL, &p->register_at_ns);
     json_get_bool(o, "omit_counter", JSON_OPTIONAL, &p->omit_counter);
+    json_get_bool(o, "reply", JSON_OPTIONAL, &p->reply);
 }
 
 /* "register_at"/"add_at": a time, or "never" (-1: only a timeline action registers it). */

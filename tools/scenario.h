@@ -24,6 +24,10 @@
 #define SCENARIO_SEED_DEFAULT          1u
 #define SCENARIO_TIME_LIMIT_DEFAULT_NS (60LL * 1000000000LL)
 #define SCENARIO_CONTAINER_NAME        "starnix_kernel"
+/* The simulated system suspends this long after the last activity lease drops, and takes this
+ * long to resume on a hardware wake (world.h "Hardware wakes"). */
+#define SCENARIO_SUSPEND_DELAY_DEFAULT_NS 1000000LL
+#define SCENARIO_RESUME_TIME_DEFAULT_NS   1000000LL
 
 /* Limits: a scenario is a few kilobytes; these only keep hostile files bounded. */
 #define SCENARIO_NAMED_MAX     4096u    /* proxies, wake sources, processes, files (each) */

@@ -111,7 +111,9 @@ static void print_suspends(FILE *out, const world_results_t *r)
         const world_suspend_record_t *s = &r->suspends[i];
         char at[32], took[32], st[32];
         expect_format_ns(s->sent_ns, at, sizeof(at));
-        fprintf(out, "  #%zu at %s: %s", i, at, scenario_result_names[s->result]);
+        fprintf(out, "  #%zu at %s: %s%s", i, at, scenario_result_names[s->result],
+                s->result == WORLD_SUSPEND_NO_REPLY
+                    ? (s->channel_closed ? " (channel closed)" : " (run ended first)") : "");
         if (s->reply_received_ns >= 0) {
             expect_format_ns(s->reply_received_ns - s->sent_ns, took, sizeof(took));
             fprintf(out, " after %s", took);
@@ -138,13 +140,14 @@ static void print_watchers(FILE *out, const scenario_t *sc, const world_results_
         const world_watcher_record_t *w = &r->watchers[i];
         char saw[WIDTH];
         expect_format_watcher(w->observations, w->count, saw, sizeof(saw) - 24);
-        fprintf(out, "  %-16.16s %s", sc->world.watchers[i].name, saw);
-        if (w->count > 0) {
+        fprintf(out, "  %-16.16s %s%s", sc->world.watchers[i].name, saw,
+                w->total > w->count ? " ..." : "");
+        if (w->total > 0) {
             char last[32];
-            expect_format_ns(w->observed_ns[w->count - 1], last, sizeof(last));
-            fprintf(out, " (last at %s)", last);
+            expect_format_ns(w->last_ns, last, sizeof(last));
+            fprintf(out, " (%zu, last at %s)", w->total, last);
         }
-        fputc('\n', out);
+        fprintf(out, "%s\n", w->closed ? ", closed" : "");
     }
 }
 
@@ -187,15 +190,19 @@ static void print_messages(FILE *out, const scenario_t *sc, const world_results_
 {
     if (sc->world.proxy_count == 0)
         return;
-    fprintf(out, "\nmessages: %zu (per proxy: sent/forwarded/read/handled/decremented)\n",
+    fprintf(out, "\nmessages: %zu (per proxy: sent/forwarded/read/handled/decremented, the "
+            "counter at the end)\n",
             r->message_count);
     for (size_t p = 0; p < sc->world.proxy_count; p++) {
         message_counts_t c;
         count_messages(r, (int)p, &c);
+        char counter[32] = "none";
+        if (r->counter_end && r->counter_end[p] != INT64_MIN)
+            snprintf(counter, sizeof(counter), "%" PRId64, r->counter_end[p]);
         fprintf(out, "  %-16.16s %" PRIu64 "/%" PRIu64 "/%" PRIu64 "/%" PRIu64 "/%" PRIu64
-                "; remote end read %" PRIu64 ", %s PEER_CLOSED\n", sc->world.proxies[p].name,
-                c.sent, c.forwarded, c.read, c.handled, c.decremented, r->remote_received[p],
-                r->remote_saw_peer_closed[p] ? "saw" : "did not see");
+                "  counter %s  remote end read %" PRIu64 "%s\n", sc->world.proxies[p].name,
+                c.sent, c.forwarded, c.read, c.handled, c.decremented, counter,
+                r->remote_received[p], r->remote_saw_peer_closed[p] ? ", saw PEER_CLOSED" : "");
     }
     int64_t *values = malloc((r->message_count ? r->message_count : 1) * sizeof(*values));
     if (!values)
@@ -231,7 +238,7 @@ static void print_stats(FILE *out, const world_results_t *r)
 {
     fprintf(out, "\nkernel suspend stats: success %" PRIu64 ", fail %" PRIu64 ", wakeups %" PRIu64
             ", last_resume_reason ", r->success_count, r->fail_count, r->wakeup_count);
-    if (r->last_resume_reason[0])
+    if (r->has_last_resume_reason)
         fprintf(out, "\"%.40s%s\"\n", r->last_resume_reason,
                 strlen(r->last_resume_reason) > 40 ? "..." : "");
     else
@@ -373,6 +380,7 @@ static void json_suspend(jb_t *jb, cJSON *arr, size_t i, const world_suspend_rec
         jb_str(jb, o, "suspend_time_ns", NULL);
     jb_time(jb, o, "sent_ns", s->sent_ns);
     jb_time(jb, o, "reply_received_ns", s->reply_received_ns);
+    jb_bool(jb, o, "channel_closed", s->channel_closed);
     cJSON *phases = jb_obj(jb, o, "phases_ns");
     for (int k = 1; phases && k < EXPECT_PHASE_REPLY_RECEIVED; k++)
         jb_time(jb, phases, expect_phase_names[k], s->phase_ns[k]);
@@ -428,6 +436,10 @@ static void json_messages(jb_t *jb, cJSON *top, const scenario_t *sc, const worl
         jb_u64(jb, o, "decremented", c.decremented);
         jb_u64(jb, o, "remote_received", r->remote_received[p]);
         jb_bool(jb, o, "remote_saw_peer_closed", r->remote_saw_peer_closed[p]);
+        if (r->counter_end && r->counter_end[p] != INT64_MIN)
+            jb_i64(jb, o, "counter_end", r->counter_end[p]);
+        else
+            jb_str(jb, o, "counter_end", NULL);
     }
     json_latency(jb, msgs, r);
 }
@@ -462,7 +474,8 @@ static void json_stats(jb_t *jb, cJSON *top, const world_results_t *r)
     jb_u64(jb, o, "success_count", r->success_count);
     jb_u64(jb, o, "fail_count", r->fail_count);
     jb_u64(jb, o, "wakeup_count", r->wakeup_count);
-    jb_str(jb, o, "last_resume_reason", r->last_resume_reason[0] ? r->last_resume_reason : NULL);
+    jb_str(jb, o, "last_resume_reason", r->has_last_resume_reason ? r->last_resume_reason
+                                                                   : NULL);
     jb_i64(jb, o, "last_time_in_sleep_ns", r->last_time_in_sleep_ns);
     jb_i64(jb, o, "last_time_in_suspend_operations_ns", r->last_time_in_suspend_operations_ns);
 }

@@ -89,6 +89,8 @@ Test(scenario, minimal_file_has_the_documented_defaults)
     cr_assert(sc->world.container.suspend.send_wake_locks);
     cr_assert(sc->world.container.suspend.send_container_job);
     cr_assert_eq(sc->world.message_wake_bound_ns, 1000000000);
+    cr_assert_eq(sc->world.system_suspend_delay_ns, SCENARIO_SUSPEND_DELAY_DEFAULT_NS);
+    cr_assert_eq(sc->world.system_resume_ns, SCENARIO_RESUME_TIME_DEFAULT_NS);
     cr_assert_not(sc->world.disk.present);
     cr_assert_eq(sc->world.timeline_count, 0);
     /* The implicit expectation every run gets. */
@@ -149,6 +151,21 @@ Test(scenario, durations_take_units_or_integer_nanoseconds)
     cr_assert_eq(sc->world.system_resume_ns, 150000);
     cr_assert_eq(sc->world.proxies[0].handle_ns, 2000000);
     cr_assert_eq(sc->world.proxies[0].register_at_ns, 500000);
+}
+
+Test(scenario, a_system_that_never_suspends)
+{
+    load_ok("{\"description\": \"d\", \"system\": {\"suspend_delay\": \"never\"}}");
+    cr_assert_eq(sc->world.system_suspend_delay_ns, -1);
+}
+
+Test(scenario, counter_at_the_end_needs_no_sample)
+{
+    load_ok("{\"description\": \"d\", \"proxies\": [{\"name\": \"p\"}], \"expectations\": "
+            "[{\"counter\": \"p\", \"at\": \"end\", \"value\": 0}]}");
+    cr_assert(sc->expects[0].u.counter.at_end);
+    cr_assert_eq(sc->sample_count, 0);
+    cr_assert_str_eq(sc->expects[0].description, "counter of p at the end = 0");
 }
 
 Test(scenario, bad_durations_are_one_problem_each)
@@ -277,7 +294,7 @@ Test(scenario, proxies_with_every_knob)
 {
     load_ok("{\"description\": \"d\", \"proxies\": [{\"name\": \"a\"}, {\"name\": \"b\", "
             "\"counter_start\": 1, \"counter_decrement\": \"on_next_read\", \"handle_time\": "
-            "\"1ms\", \"register_at\": \"5ms\", \"omit_counter\": true}]}");
+            "\"1ms\", \"register_at\": \"5ms\", \"omit_counter\": true, \"reply\": true}]}");
     cr_assert_eq(sc->world.proxy_count, 2);
     const world_proxy_config_t *a = &sc->world.proxies[0], *b = &sc->world.proxies[1];
     cr_assert_str_eq(a->name, "a");
@@ -286,6 +303,8 @@ Test(scenario, proxies_with_every_knob)
     cr_assert_eq(a->handle_ns, 100000);
     cr_assert_eq(a->register_at_ns, 0);
     cr_assert_not(a->omit_counter);
+    cr_assert_not(a->reply);
+    cr_assert(b->reply);
     cr_assert_eq(b->counter_start, 1);
     cr_assert_eq(b->decrement, WORLD_DECREMENT_ON_NEXT_READ);
     cr_assert_eq(b->handle_ns, 1000000);
