@@ -163,6 +163,6 @@ void hal_setup(world_t *w)
 
 void hal_teardown(world_t *w)
 {
-    for (size_t i = 0; i < w->cfg->watcher_count; i++)
+    for (size_t i = 0; i < w->watcher_count; i++)
         world_msgbuf_deinit(&w->watchers[i].buf);
 }

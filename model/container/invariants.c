@@ -2,7 +2,7 @@
  * violation with sim_violation, naming in its message the event that broke the property (its
  * index in the trace) when that event is not the last one emitted.
  *
- *  message_wakes_container  a message forwarded (MANAGER_EV_COUNTER_INCREMENTED) while the
+ *  message_wakes_container  a message forwarded (written into the handler's channel) while the
  *                           container is frozen must see it thawed within
  *                           message_wake_bound_ns of boot time; checked by an engine timer
  *                           armed at the first such message of a frozen episode (one report
@@ -74,7 +74,7 @@ static void wake_fire(sim_t *s, sim_timer_t *t)
     sim_violation(s, "message_wakes_container", "message %zu of proxy '%s' was forwarded to the "
                   "frozen container at event %llu (%lld ns) and did not wake it within %lld ns",
                   r->wake_message, w->cfg->proxies[m->proxy].name,
-                  (unsigned long long)r->wake_event, (long long)m->counter_incremented_ns,
+                  (unsigned long long)r->wake_event, (long long)m->forwarded_ns,
                   (long long)w->message_wake_bound_ns);
 }
 

@@ -174,6 +174,6 @@ void process_teardown(world_t *w)
 {
     if (!w->lprocs)
         return;
-    for (size_t i = 0; i < w->cfg->container.process_count; i++)
+    for (size_t i = 0; i < w->process_count; i++)
         free(w->lprocs[i].threads);
 }

@@ -20,6 +20,11 @@
  *   never         wait, read, handle                                   (a bug)
  * With `reply` the handler answers each message with one message to the remote.
  *
+ * K-A (manager variant v1, the eventpair era): registration sends resume_event (field 6), the
+ * runner's end R of a new eventpair whose end K the kernel keeps, and no counter; where K-B
+ * decrements, K-A calls clear_wake_proxy_signal(K): signal_peer(clear USER_0, set USER_1),
+ * which releases the runner's proxy thread waiting for KERNEL_SIGNAL.
+ *
  * Remote peer (platform). Writes happen from the timeline driver ("send") and the Poisson
  * thread, each message carrying its world-wide id; thread "remote:<name>" reads what the
  * container sends back and notices PEER_CLOSED. Both sides may close their end (close_peer).
@@ -44,7 +49,10 @@ static void peer_trace(world_t *w, int p, world_peer_event_t what)
 
 static void decrement(world_proxy_t *px, uint64_t id, bool has_id)
 {
-    (void)zx_counter_add(px->counter, -1);
+    if (px->w->kernel_era_a)
+        (void)zx_object_signal_peer(px->resume_k, ZX_USER_SIGNAL_0, ZX_USER_SIGNAL_1);
+    else
+        (void)zx_counter_add(px->counter, -1);
     if (has_id)
         records_message_step(px->w, id, WORLD_MESSAGE_DECREMENTED);
 }
@@ -113,7 +121,8 @@ static zx_koid_t koid_of(zx_handle_t h)
 }
 
 /* Sends ProxyWakeChannel (one-way) on a new connection, which is then dropped. */
-static void send_proxy_wake_channel(world_t *w, int p, zx_handle_t container_channel)
+static void send_proxy_wake_channel(world_t *w, int p, zx_handle_t container_channel,
+                                    zx_handle_t resume_r)
 {
     world_proxy_t *px = &w->proxies[p];
     fidl_proxy_wake_channel_req_t req = {.container_channel = container_channel};
@@ -121,7 +130,9 @@ static void send_proxy_wake_channel(world_t *w, int p, zx_handle_t container_cha
     req.remote_channel = px->remote_channel;
     px->remote_channel = ZX_HANDLE_INVALID;
     fidl_string_set(req.name, &req.has_name, pcfg(w, p)->name);
-    if (!pcfg(w, p)->omit_counter)
+    if (w->kernel_era_a)
+        req.resume_event = resume_r;
+    else if (!pcfg(w, p)->omit_counter)
         (void)zx_handle_duplicate(px->counter, ZX_RIGHT_SAME_RIGHTS, &req.counter);
     zx_handle_t ch = world_connect(w->kside.svc, MANAGER_PROTOCOL);
     if (ch != ZX_HANDLE_INVALID)
@@ -136,17 +147,22 @@ void proxy_register(world_t *w, int p)
     const world_proxy_config_t *c = pcfg(w, p);
     if (px->registered || px->container_closed)
         return;
-    zx_handle_t container_channel;
+    zx_handle_t container_channel, resume_r = ZX_HANDLE_INVALID;
     if (zx_channel_create(0, &px->kernel_end, &container_channel) != ZX_OK)
         return;
-    if (zx_counter_create(0, &px->counter) != ZX_OK) {
+    px->kernel_end_koid = koid_of(px->kernel_end);
+    zx_status_t st = w->kernel_era_a ? zx_eventpair_create(0, &px->resume_k, &resume_r)
+                                     : zx_counter_create(0, &px->counter);
+    if (st != ZX_OK) {
         zx_handle_close(container_channel);
         return;
     }
-    px->counter_koid = koid_of(px->counter);
-    px->counter_value = 0;
-    send_proxy_wake_channel(w, p, container_channel);
-    if (c->counter_start != 0)
+    if (!w->kernel_era_a) {
+        px->counter_koid = koid_of(px->counter);
+        px->counter_value = 0;
+    }
+    send_proxy_wake_channel(w, p, container_channel, resume_r);
+    if (!w->kernel_era_a && c->counter_start != 0)
         (void)zx_counter_add(px->counter, c->counter_start);
     px->registered = true;
     peer_trace(w, p, WORLD_PEER_REGISTERED);
@@ -173,7 +189,7 @@ void proxy_close_container(world_t *w, int p)
 void proxy_counter_add(world_t *w, int p, int64_t delta)
 {
     world_proxy_t *px = &w->proxies[p];
-    if (px->registered)
+    if (px->registered && !w->kernel_era_a)
         (void)zx_counter_add(px->counter, delta);
 }
 
@@ -254,7 +270,7 @@ void proxy_setup(world_t *w)
 
 void proxy_teardown(world_t *w)
 {
-    for (size_t p = 0; p < w->cfg->proxy_count; p++) {
+    for (size_t p = 0; p < w->proxy_count; p++) {
         free(w->proxies[p].buf);
         free(w->proxies[p].remote_buf);
         free(w->proxies[p].msgs);

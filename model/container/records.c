@@ -8,6 +8,8 @@
  *    reception is the world's order of sending);
  *  - MANAGER_EV_COUNTER_INCREMENTED: the k-th for a proxy is the k-th message its remote wrote
  *    (the channel is FIFO and the proxy moves one message per iteration);
+ *  - KERNEL_EV_CHANNEL_WRITE on a handler's channel end: the k-th is the k-th message, now in
+ *    the container (every variant; v1 has no counter);
  *  - MANAGER_EV_PROXY_LOOP_EXIT: the runner's proxy task for that name ended;
  *  - KERNEL_EV_SUSPEND_TOKEN_CREATE/CLOSE on container processes: the container is frozen
  *    while at least one such token is open;
@@ -210,7 +212,8 @@ void records_message_sent(world_t *w, int p, uint64_t id)
     world_grow((void **)&res->messages, &r->message_capacity, m + 1, sizeof(*res->messages));
     int64_t now = sim_now_boot(w->s);
     res->messages[m] = (world_message_record_t){
-        .proxy = p, .sent_ns = now, .counter_incremented_ns = -1, .read_by_container_ns = -1,
+        .proxy = p, .sent_ns = now, .counter_incremented_ns = -1, .forwarded_ns = -1,
+        .read_by_container_ns = -1,
         .handled_ns = -1, .decremented_ns = -1, .container_resumed_ns = now};
     res->message_count++;
     SIM_ASSERT(id < r->id_count);
@@ -271,9 +274,24 @@ static void on_forwarded(world_t *w, const sim_trace_event_t *ev)
     size_t k = px->forwarded++;
     if (k >= px->msg_count)
         return; /* a message the world did not write (cannot happen: it holds the only end) */
-    size_t m = px->msgs[k];
-    w->res.messages[m].counter_incremented_ns = ev->time_boot_ns;
-    invariants_forwarded(w, m, ev->index);
+    w->res.messages[px->msgs[k]].counter_incremented_ns = ev->time_boot_ns;
+}
+
+/* A message queued on a handler's end: the runner forwarded it into the container. */
+static void on_channel_write(world_t *w, const sim_trace_event_t *ev)
+{
+    for (size_t p = 0; p < w->cfg->proxy_count; p++) {
+        world_proxy_t *px = &w->proxies[p];
+        if (px->kernel_end_koid == ZX_KOID_INVALID || px->kernel_end_koid != ev->object)
+            continue;
+        size_t k = px->delivered++;
+        if (k >= px->msg_count)
+            return;
+        size_t m = px->msgs[k];
+        w->res.messages[m].forwarded_ns = ev->time_boot_ns;
+        invariants_forwarded(w, m, ev->index);
+        return;
+    }
 }
 
 static void on_counter(world_t *w, const sim_trace_event_t *ev)
@@ -366,6 +384,9 @@ void records_on_event(world_t *w, const sim_trace_event_t *ev)
     case KERNEL_EV_SUSPEND_TOKEN_CLOSE:
         on_token(w, ev, false);
         break;
+    case KERNEL_EV_CHANNEL_WRITE:
+        on_channel_write(w, ev);
+        break;
     case MANAGER_EV_SUSPEND_PHASE:
         on_phase(w, ev);
         break;
@@ -412,7 +433,7 @@ static bool message_outstanding(const world_t *w, char *buf, size_t size)
         const world_proxy_t *px = &w->proxies[rec->proxy];
         if (rec->handled_ns >= 0)
             continue;
-        bool forwarded = rec->counter_incremented_ns >= 0;
+        bool forwarded = rec->forwarded_ns >= 0;
         bool stuck = forwarded ? !px->handler_exited && !px->container_closed
                                : px->registered && !px->runner_exited;
         if (!stuck)

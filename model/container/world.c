@@ -352,6 +352,8 @@ static zx_status_t build(world_t *w)
     channel_pair(&w->tl.svc, &platform_svc_server);
     channel_pair(&sag_dir_client, &sag_dir_server);
     const char *variant = w->opts.variant_override ? w->opts.variant_override : c->variant;
+    const char *effective = variant ? variant : manager_variant_names()[0];
+    w->kernel_era_a = effective && !strcmp(effective, "v1");
     manager_config_t mc = {.variant = variant, .svc = runner_svc_client};
     zx_handle_t outgoing = ZX_HANDLE_INVALID;
     zx_status_t st = manager_start(root, &mc, &outgoing, &w->m);
@@ -434,6 +436,9 @@ int world_run(const world_config_t *config, const world_run_opts_t *opts, world_
     world_t *w = world_alloc(sizeof(*w));
     *out = w;
     w->cfg = config;
+    w->proxy_count = config->proxy_count;
+    w->watcher_count = config->watcher_count;
+    w->process_count = config->container.process_count;
     w->opts = *opts;
     w->message_wake_bound_ns = config->message_wake_bound_ns > 0 ? config->message_wake_bound_ns
                                                                   : 1000000000;
@@ -482,6 +487,7 @@ void world_destroy(world_t *w)
     if (w->s)
         sim_destroy(w->s);
     /* Actors' memory last: parked tasks pointed into it until sim_destroy. */
+    w->cfg = NULL; /* the caller's config may be gone by now */
     timeline_teardown(w);
     process_teardown(w);
     files_teardown(w);

@@ -119,7 +119,10 @@ typedef struct world_proxy {
     /* starnix */
     zx_handle_t remote_channel; /* the kernel's end to the remote, moved into ProxyWakeChannel */
     zx_handle_t kernel_end;     /* the handler reads this end of the new pair */
-    zx_handle_t counter;        /* the kernel's duplicate of the message counter */
+    zx_handle_t counter;        /* the kernel's duplicate of the message counter (K-B) */
+    zx_handle_t resume_k;       /* K-A (v1): the kernel's end K of the resume eventpair */
+    zx_koid_t kernel_end_koid;  /* writes on it are messages forwarded into the container */
+    size_t delivered;           /* KERNEL_EV_CHANNEL_WRITE seen on kernel_end */
     bool registered;
     bool container_closed;      /* close_peer on the container side */
     uint8_t *buf;               /* handler's read buffer, ZX_CHANNEL_MAX_MSG_BYTES */
@@ -225,12 +228,14 @@ typedef struct world_records {
 } world_records_t;
 
 struct world {
-    const world_config_t *cfg;
+    const world_config_t *cfg; /* valid only during world_run: teardown must not read it */
+    size_t proxy_count, watcher_count, process_count; /* copies for teardown */
     world_run_opts_t opts;
     sim_t *s;
     kernel_t *k;
     manager_t *m;
     int64_t message_wake_bound_ns;
+    bool kernel_era_a;         /* variant "v1": eventpair proxies (K-A) instead of counters */
     /* processes (bootstrap handles, kept for the whole run) */
     zx_handle_t platform_job, container_job;
     zx_handle_t cm_proc, sag_proc, platform_proc, starnix_proc;

@@ -95,7 +95,11 @@ typedef struct world_container_config {
 
 /* ---- Config: proxies, wake sources, watchers, files ----------------------------------------- */
 
-/* When the in-container handler of a proxied channel decrements the message counter. */
+/* When the in-container handler of a proxied channel decrements the message counter.
+ * With manager variant "v1" the world's Starnix kernel is the one of that era (reference 6.2,
+ * K-A): ProxyWakeChannel carries the resume-event eventpair (field 6) instead of a counter, and
+ * "decrementing" is clear_wake_proxy_signal (signal_peer: clear USER_0, set USER_1); counter
+ * knobs and counter_add actions then do nothing. */
 typedef enum world_decrement_policy {
     WORLD_DECREMENT_AFTER_HANDLE = 0, /* after handling the message (correct) */
     WORLD_DECREMENT_ON_NEXT_READ,     /* when it issues its next read (upstream kernel's real
@@ -282,7 +286,9 @@ typedef struct world_watcher_record {
 typedef struct world_message_record {
     int proxy;
     int64_t sent_ns;             /* written on the remote end */
-    int64_t counter_incremented_ns;
+    int64_t counter_incremented_ns; /* MANAGER_EV_COUNTER_INCREMENTED (not in v1: no counter) */
+    int64_t forwarded_ns;        /* the runner wrote it into the container's channel (any
+                                    variant: KERNEL_EV_CHANNEL_WRITE on the handler's end) */
     int64_t read_by_container_ns;
     int64_t handled_ns;
     int64_t decremented_ns;
