@@ -380,15 +380,17 @@ void sim_sha256_hex(const void *data, size_t size, char hex[SIM_SHA256_HEX_SIZE]
  * never touched by a later one.
  *
  * Errors: functions return 0 or a negative SIM_E*; every SQLite failure is SIM_EIO with a
- * one-line message "<path>: <what>: <SQLite's message>" (from the caller's buffer for open,
- * from sim_trace_sqlite_errmsg otherwise). A handle is used by one host thread at a time. */
+ * one-line message "<path>: <what>: <SQLite's message>" (in the caller's buffer for open and
+ * close, from sim_trace_sqlite_errmsg otherwise). A handle is used by one host thread at a
+ * time; during a run a writer thread of its own does the SQLite work (trace_sqlite.c). */
 typedef struct sim_trace_sqlite sim_trace_sqlite_t;
 
 /* The version in the file's PRAGMA user_version. A file with a newer version is refused; an
  * older one is refused with a message until a migration exists (reports/SCHEMA.md). */
 #define SIM_TRACE_SQLITE_SCHEMA_VERSION 1
-/* Rows per committed batch during a run: what a killed process can lose, and what bounds the
- * WAL's growth (about 3 MB of pages); see trace_sqlite.c for the measurements. */
+/* Rows per committed batch during a run (about 3 MB of pages): what a killed process loses at
+ * most, and, since a checkpoint recycles the WAL only between transactions, what keeps the
+ * WAL from growing with the run. trace_sqlite.c says why this size. */
 #define SIM_TRACE_SQLITE_BATCH_ROWS 65536u
 #define SIM_TRACE_SQLITE_ERR_SIZE 512
 
@@ -415,7 +417,8 @@ int sim_trace_sqlite_close(sim_trace_sqlite_t *db, char *err, size_t err_size);
  * in the file when sim_run ends. Call it right after sim_create, before anything is traced
  * (SIM_ESTATE otherwise, or when a run is already open in this handle). `run_id` receives
  * the run's key. SIM_EINTR after sim_trace_sqlite_interrupt, SIM_ERANGE if `s` has no sink
- * slot left, SIM_EIO on a SQLite error. */
+ * slot left, SIM_EIO on a SQLite error. After SIM_EIO the sink stays attached to `s`: running
+ * it ends at once with SIM_END_SINK_ERROR, and sim_trace_sqlite_close cleans up either way. */
 int sim_trace_sqlite_run_begin(sim_trace_sqlite_t *db, sim_t *s,
                                const sim_trace_sqlite_run_info_t *info, int64_t *run_id);
 /* Async-signal-safe (a SIGINT handler calls it): at the next event, the sink stops its run
@@ -424,7 +427,8 @@ int sim_trace_sqlite_run_begin(sim_trace_sqlite_t *db, sim_t *s,
 void sim_trace_sqlite_interrupt(sim_trace_sqlite_t *db);
 
 /* Records expectation `index` of run `run_id` (the scenario runner calls it after sim_run):
- * whether it held and what it says. Own transaction. Returns 0 or SIM_EIO. */
+ * whether it held and what it says. Own transaction. Returns 0, SIM_ESTATE while a run is
+ * open in this handle, or SIM_EIO. */
 int sim_trace_sqlite_expectation_add(sim_trace_sqlite_t *db, int64_t run_id, uint32_t index,
                                      bool ok, const char *description);
 /* Rebuilds the derived tables of run `run_id` from its `events` rows (what the sink does at
@@ -432,7 +436,8 @@ int sim_trace_sqlite_expectation_add(sim_trace_sqlite_t *db, int64_t run_id, uin
  * SIM_ESTATE while a run is open in this handle, or SIM_EIO. */
 int sim_trace_sqlite_derive(sim_trace_sqlite_t *db, int64_t run_id);
 
-/* The last error's one-line message ("" if none); valid until the next call on `db`. */
+/* The last error's one-line message ("" if none); valid until the next call on `db`. The
+ * errors of a run (its sink failed: SIM_END_SINK_ERROR) are here once sim_run has returned. */
 const char *sim_trace_sqlite_errmsg(const sim_trace_sqlite_t *db);
 
 /* ---- Invariants ---------------------------------------------------------------------------- */
