@@ -320,16 +320,19 @@ zx_status_t serve_starnix_manager(manager_t *m, manager_conn_t *conn)
     for (;;) {
         fidl_message_t msg;
         st = manager_conn_next(conn, &msg); /* stream.try_next().await? */
-        if (st != ZX_OK)
+        if (st != ZX_OK) {
+            if (st == ZX_ERR_PEER_CLOSED)
+                st = ZX_OK; /* Ok(None): the stream ended */
             break;
+        }
         manager_trace(MANAGER_EV_REQUEST, 0, (int64_t)msg.header.ordinal, msg.header.txid, 0,
                       0, 0, NULL);
         st = dispatch(m, conn, &msg);
         if (st != ZX_OK)
-            break;
+            break; /* an Err, whatever its status */
     }
     manager_conn_unref(conn); /* the stream drops with the function */
-    return st == ZX_ERR_PEER_CLOSED ? ZX_OK : st;
+    return st;
 }
 
 /* ---- main.rs -------------------------------------------------------------------------------- */
@@ -362,8 +365,11 @@ static zx_status_t serve_component_runner(manager_t *m, manager_conn_t *conn)
     for (;;) {
         fidl_message_t msg;
         st = manager_conn_next(conn, &msg); /* stream.next().await, event.context(...)? */
-        if (st != ZX_OK)
+        if (st != ZX_OK) {
+            if (st == ZX_ERR_PEER_CLOSED)
+                st = ZX_OK; /* None: the stream ended */
             break;
+        }
         manager_trace(MANAGER_EV_REQUEST, 0, (int64_t)msg.header.ordinal, msg.header.txid, 0,
                       0, 0, NULL);
         if (msg.header.ordinal != FIDL_RUNNER_START) {
@@ -381,7 +387,7 @@ static zx_status_t serve_component_runner(manager_t *m, manager_conn_t *conn)
             break;
     }
     manager_conn_unref(conn);
-    return st == ZX_ERR_PEER_CLOSED ? ZX_OK : st;
+    return st;
 }
 
 typedef struct connection {

@@ -314,6 +314,9 @@ void pager_start_threads(pager_t *pager);
 /* Port of run_pager(): consumes the request. May block (awaits). */
 void run_pager(manager_t *m, fidl_create_pager_req_t *req, pager_t *pager);
 
+/* Files registered in every filesystem of the pager (white-box tests of on_zero_children). */
+size_t pager_file_count(const pager_t *pager);
+
 /* The readahead window of one READ request: where the supply starts, where the readahead ends
  * (the loop bound), and the end handed to finish() and fail_to(). */
 typedef struct pager_window {

@@ -195,6 +195,14 @@ static void remove_filesystem(pager_t *pager, filesystem_t *fs)
     kmutex_unlock(&pager->filesystems_lock);
 }
 
+size_t pager_file_count(const pager_t *pager)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < pager->filesystem_count; i++)
+        count += pager->filesystems[i]->file_count;
+    return count;
+}
+
 /* ---- SupplyHelper --------------------------------------------------------------------------- */
 
 /* Flushes whole pages: stages them into the transfer VMO (the deviation) and supplies them. */

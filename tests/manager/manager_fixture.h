@@ -20,6 +20,7 @@
 #include <criterion/criterion.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <wakesim/fidl.h>
@@ -58,12 +59,15 @@ typedef struct fx {
     zx_handle_t svc_server;      /* world: the runner's /svc, served by the governor */
     void (*scenario)(void);
     bool governor_refuses;       /* close each lease connection without a reply */
+    int64_t governor_delay_ns;   /* time the governor takes before each lease reply */
+    bool no_svc;                 /* start the runner without a /svc */
     fx_lease_t leases[FX_LEASES_MAX];
     size_t lease_count;
     sim_end_t end;
 } fx_t;
 
 static fx_t fx;
+static uint32_t fx_txid; /* the scenario's transaction ids */
 
 /* A watcher end observed by its own thread ("hal"): the sequence of AWAKE/ASLEEP it saw. */
 typedef struct fx_watcher {
@@ -138,6 +142,8 @@ static inline void fx_governor_conn(void *arg)
             continue;
         if (fx.governor_refuses)
             break;
+        if (fx.governor_delay_ns > 0)
+            zx_object_wait_many(NULL, 0, zx_deadline_after(fx.governor_delay_ns));
         fx_lease_t *lease = &fx.leases[fx.lease_count++];
         zx_handle_t theirs;
         zx_eventpair_create(0, &lease->ours, &theirs);
@@ -229,6 +235,7 @@ static inline void fx_init_costs(const char *variant, bool default_costs, uint64
 {
     memset(&fx, 0, sizeof(fx));
     memset(fx_failure, 0, sizeof(fx_failure));
+    fx_txid = 100;
     fx.variant = variant;
     sim_config_t cfg = {.seed = seed, .strategy = strategy, .time_limit_ns = FX_SEC(120)};
     cr_assert_eq(sim_create(&cfg, &fx.s), 0);
@@ -258,6 +265,20 @@ static inline void fx_init(const char *variant)
     fx_init_costs(variant, false, 1, NULL);
 }
 
+/* FX_DUMP=1 prints the run's manager events (kinds 400-499) and mutex events to stderr. */
+static inline void fx_dump(void)
+{
+    for (size_t i = 0; i < sim_trace_mem_count(fx.mem); i++) {
+        const sim_trace_event_t *ev = sim_trace_mem_get(fx.mem, i);
+        if (ev->kind < 300 || ev->kind >= 500)
+            continue;
+        fprintf(stderr, "%12" PRId64 " t%-2u %-40s %" PRId64 " %" PRId64 " %" PRId64 " %" PRId64
+                " st=%d %s\n",
+                ev->time_mono_ns, ev->thread_id, ev->kind_name, ev->arg[0], ev->arg[1],
+                ev->arg[2], ev->arg[3], ev->status, ev->text ? ev->text : "");
+    }
+}
+
 /* Starts the runner, the governor and the scenario, then runs to the end. */
 static inline sim_end_t fx_run(void (*scenario)(void))
 {
@@ -265,6 +286,10 @@ static inline sim_end_t fx_run(void (*scenario)(void))
     cr_assert_eq(zx_channel_create(0, &svc_client, &svc_server), ZX_OK);
     fx.svc_server = fx_give(svc_server);
     manager_config_t config = {.variant = fx.variant, .svc = svc_client};
+    if (fx.no_svc) {
+        zx_handle_close(svc_client);
+        config.svc = ZX_HANDLE_INVALID;
+    }
     zx_status_t st = manager_start(fx.root, &config, &outgoing, &fx.m);
     cr_assert_eq(st, ZX_OK, "manager_start: %s", zx_status_get_string(st));
     fx.outgoing = fx_give(outgoing);
@@ -276,6 +301,8 @@ static inline sim_end_t fx_run(void (*scenario)(void))
     cr_assert_eq(kernel_thread_create(fx.world, "client", fx_client, NULL, NULL, &t), ZX_OK);
     zx_handle_close(t);
     fx.end = sim_run(fx.s);
+    if (getenv("FX_DUMP"))
+        fx_dump();
     cr_assert_str_empty(fx_failure, "in the scenario: %s", fx_failure);
     return fx.end;
 }
@@ -332,14 +359,22 @@ static inline zx_handle_t fx_dup(zx_handle_t h)
     return dup;
 }
 
-/* Registers the container with ComponentRunner.Start (its initial lease is then taken). */
-static inline zx_handle_t fx_start_kernel(const char *name)
+/* Registers the container with ComponentRunner.Start (its initial lease is then taken);
+ * `controller` (may be NULL) receives the client end whose closing stops the kernel. */
+static inline zx_handle_t fx_start_kernel_ctl(const char *name, zx_handle_t *controller)
 {
     zx_handle_t runner = fx_open(MANAGER_RUNNER_PROTOCOL);
     fidl_runner_start_req_t req = {.job = fx_dup(fx.job)};
+    if (controller)
+        FX_CHECK(zx_channel_create(0, controller, &req.controller) == ZX_OK);
     fidl_string_set(req.name, &req.has_name, name);
     FX_CHECK(fidl_runner_start_req_write(runner, 1, &req) == ZX_OK);
     return runner;
+}
+
+static inline zx_handle_t fx_start_kernel(const char *name)
+{
+    return fx_start_kernel_ctl(name, NULL);
 }
 
 typedef struct fx_reply {
@@ -348,7 +383,6 @@ typedef struct fx_reply {
     int64_t at_boot;
 } fx_reply_t;
 
-static uint32_t fx_txid = 100;
 
 /* Sends SuspendContainer (with the container job if `job`, a wake_locks duplicate if given). */
 static inline uint32_t fx_send_suspend(zx_handle_t mgr, bool job, zx_handle_t wake_locks)

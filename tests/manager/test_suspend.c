@@ -159,3 +159,277 @@ Test(suspend, resumed_by_a_proxied_message)
     cr_assert(peer_signals & ZX_CHANNEL_READABLE, "the message reached the container");
     cr_assert_eq(fx_count(MANAGER_EV_COUNTER_INCREMENTED, "touch"), 1u);
 }
+
+static void by_source(void)
+{
+    zx_handle_t mgr = fx_open(MANAGER_PROTOCOL);
+    fx_start_kernel("k");
+    zx_handle_t ev = fx_add_source(mgr, "nanohub", ZX_USER_SIGNAL_2);
+    zx_handle_t other = fx_add_source(mgr, "other", ZX_USER_SIGNAL_2);
+    uint32_t txid = fx_send_suspend(mgr, true, ZX_HANDLE_INVALID);
+    fx_sleep_until(FX_MSEC(500));
+    zx_object_signal(ev, 0, ZX_USER_SIGNAL_1); /* not in the mask: no wake */
+    fx_sleep_until(FX_SEC(2));
+    zx_object_signal(ev, 0, ZX_USER_SIGNAL_2);
+    reply[0] = fx_wait_suspend(mgr, txid, ZX_TIME_INFINITE);
+    (void)other;
+}
+
+Test(suspend, resumed_by_an_added_wake_source)
+{
+    fx_init("v5w");
+    cr_assert_eq(fx_run(by_source), SIM_END_COMPLETE);
+    ASSERT_ST(reply[0].status, ZX_OK);
+    cr_assert_str_eq(reply[0].resp.resume_reason, "nanohub");
+    cr_assert_eq(reply[0].resp.suspend_time, FX_SEC(2));
+    cr_assert_eq(fx_phase(MANAGER_PHASE_WAIT_BEGUN, 1)->arg[2], 2, "two wait items");
+}
+
+static void two_at_once(void)
+{
+    zx_handle_t mgr = fx_open(MANAGER_PROTOCOL);
+    fx_start_kernel("k");
+    zx_handle_t a = fx_add_source(mgr, "alpha", ZX_USER_SIGNAL_0);
+    zx_handle_t b = fx_add_source(mgr, "beta", ZX_EVENT_SIGNALED);
+    zx_handle_t container_end, remote_end, counter;
+    fx_proxy(mgr, "gamma", &container_end, &remote_end, &counter, NULL);
+    fx_add_source(mgr, "quiet", ZX_USER_SIGNAL_0);
+    zx_object_signal(a, 0, ZX_USER_SIGNAL_0); /* already up when the wait starts */
+    zx_object_signal(b, 0, ZX_EVENT_SIGNALED);
+    reply[0] = fx_suspend(mgr, true, ZX_HANDLE_INVALID);
+}
+
+Test(suspend, two_sources_at_once_are_both_reasons)
+{
+    static const char *const want[] = {"alpha", "beta"};
+    for (uint64_t seed = 1; seed <= 4; seed++) {
+        fx_init_costs("v5w", false, seed, "random");
+        cr_assert_eq(fx_run(two_at_once), SIM_END_COMPLETE);
+        ASSERT_ST(reply[0].status, ZX_OK);
+        cr_assert(fx_reason_is(reply[0].resp.resume_reason, want, 2), "seed %" PRIu64 ": %s",
+                  seed, reply[0].resp.resume_reason);
+        cr_assert_eq(reply[0].resp.suspend_time, 0);
+        fx_fini();
+    }
+    fx_init("v5w"); /* for fini */
+}
+
+static void deadline(void)
+{
+    zx_handle_t mgr = fx_open(MANAGER_PROTOCOL);
+    fx_start_kernel("k");
+    fx_add_source(mgr, "never", ZX_USER_SIGNAL_0);
+    reply[0] = fx_suspend(mgr, true, ZX_HANDLE_INVALID);
+}
+
+Test(suspend, deadline_without_reason_v5w)
+{
+    fx_init("v5w");
+    cr_assert_eq(fx_run(deadline), SIM_END_COMPLETE);
+    ASSERT_ST(reply[0].status, ZX_OK);
+    cr_assert_not(reply[0].resp.is_error);
+    cr_assert_eq(reply[0].resp.suspend_time, FX_SEC(9));
+    cr_assert_not(reply[0].resp.has_resume_reason);
+    cr_assert_eq(fx_phase(MANAGER_PHASE_WOKEN, 1)->status, ZX_ERR_TIMED_OUT);
+}
+
+Test(suspend, deadline_reason_v6)
+{
+    fx_init("v6");
+    cr_assert_eq(fx_run(deadline), SIM_END_COMPLETE);
+    ASSERT_ST(reply[0].status, ZX_OK);
+    cr_assert_eq(reply[0].resp.suspend_time, FX_SEC(9));
+    cr_assert_str_eq(reply[0].resp.resume_reason, "starnix-container-timeout");
+    cr_assert_eq(fx_count(MANAGER_EV_INSPECT, "suspend_attempts_count"), 1u);
+    cr_assert_eq(fx_count(MANAGER_EV_INSPECT, "suspend_successes_count"), 1u);
+    cr_assert_eq(fx_count(MANAGER_EV_LOG, "Pre-acquire wake lease"), 1u);
+}
+
+static void many_sources(void)
+{
+    zx_handle_t mgr = fx_open(MANAGER_PROTOCOL);
+    fx_start_kernel("k");
+    for (int i = 0; i < 65; i++) {
+        char name[16];
+        snprintf(name, sizeof(name), "src-%d", i);
+        fx_add_source(mgr, name, ZX_USER_SIGNAL_0);
+    }
+    FX_CHECK(fx_watch(mgr, &watcher[0]) == ZX_OK);
+    reply[0] = fx_suspend(mgr, true, ZX_HANDLE_INVALID);
+}
+
+Test(suspend, more_than_64_sources_resume_at_once)
+{
+    fx_init("v5w");
+    cr_assert_eq(fx_run(many_sources), SIM_END_COMPLETE);
+    ASSERT_ST(reply[0].status, ZX_OK);
+    cr_assert_not(reply[0].resp.is_error);
+    cr_assert_eq(reply[0].resp.suspend_time, 0);
+    cr_assert_not(reply[0].resp.has_resume_reason);
+    cr_assert_eq(fx_phase(MANAGER_PHASE_WOKEN, 1)->status, ZX_ERR_OUT_OF_RANGE);
+    cr_assert_eq(fx_count(MANAGER_EV_LOG, "error waiting for wake event"), 1u);
+    cr_assert_str_eq(watcher[0].seen, "ASA", "watchers flap");
+}
+
+/* ---- R1: a proxy exits while the container is suspended -------------------------------------- */
+
+static void r1(void)
+{
+    bool v1 = strcmp(fx.variant, "v1") == 0;
+    zx_handle_t mgr = fx_open(MANAGER_PROTOCOL);
+    fx_start_kernel("k");
+    zx_handle_t a_container, a_remote, b_container, b_remote, b_counter = ZX_HANDLE_INVALID;
+    zx_handle_t a_k = ZX_HANDLE_INVALID, b_k = ZX_HANDLE_INVALID;
+    fx_proxy(mgr, "a", &a_container, &a_remote, v1 ? NULL : &b_counter, v1 ? &a_k : NULL);
+    fx_proxy(mgr, "b", &b_container, &b_remote, v1 ? NULL : &b_counter, v1 ? &b_k : NULL);
+    uint32_t txid = fx_send_suspend(mgr, true, ZX_HANDLE_INVALID);
+    fx_sleep_until(FX_SEC(1));
+    zx_handle_close(a_remote); /* proxy "a" exits: it needs wake_sources, held by the wait */
+    fx_sleep_until(FX_SEC(2));
+    fx_write(b_remote, "wake"); /* cannot be forwarded: the proxy thread is blocked */
+    reply[0] = fx_wait_suspend(mgr, txid, FX_SEC(30));
+    fx_sleep_until(zx_clock_get_monotonic() + FX_MSEC(1));
+    peer_signals = fx_signals(b_container);
+}
+
+Test(suspend, r1_proxy_exit_during_wait_v5w_wakes_at_deadline)
+{
+    fx_init("v5w");
+    cr_assert_eq(fx_run(r1), SIM_END_COMPLETE);
+    ASSERT_ST(reply[0].status, ZX_OK);
+    cr_assert_eq(reply[0].resp.suspend_time, FX_SEC(9), "only the deadline ends the wait");
+    cr_assert_not(reply[0].resp.has_resume_reason);
+    cr_assert(peer_signals & ZX_CHANNEL_READABLE, "forwarded after the wait, in a burst");
+    cr_assert_eq(fx_count(MANAGER_EV_PROXY_LOOP_EXIT, "a"), 1u);
+}
+
+Test(suspend, r1_proxy_exit_during_wait_v1_never_wakes)
+{
+    fx_init("v1");
+    cr_assert_eq(fx_run(r1), SIM_END_COMPLETE);
+    ASSERT_ST(reply[0].status, ZX_ERR_TIMED_OUT);
+    cr_assert_not(peer_signals & ZX_CHANNEL_READABLE, "the proxy thread stays blocked");
+    cr_assert_eq(fx_count(KERNEL_EV_MUTEX_CONTENDED, "wake_sources"), 1u);
+}
+
+/* ---- v1: the resume-event handshake ------------------------------------------------------- */
+
+static void v1_handshake(void)
+{
+    zx_handle_t mgr = fx_open(MANAGER_PROTOCOL);
+    fx_start_kernel("k");
+    zx_handle_t container_end, remote_end, k;
+    fx_proxy(mgr, "input", &container_end, &remote_end, NULL, &k);
+    uint32_t txid = fx_send_suspend(mgr, true, ZX_HANDLE_INVALID);
+    fx_sleep_until(FX_SEC(1));
+    fx_write(remote_end, "key");
+    reply[0] = fx_wait_suspend(mgr, txid, ZX_TIME_INFINITE);
+    peer_signals = fx_signals(container_end);
+    /* The kernel handles the message: K raises KERNEL_SIGNAL and clears RUNNER_SIGNAL on R,
+     * which ends the proxy thread's synchronous wait. */
+    zx_object_signal_peer(k, ZX_USER_SIGNAL_0, ZX_USER_SIGNAL_1);
+    fx_sleep_until(FX_SEC(3));
+    reply[1] = fx_suspend(mgr, true, ZX_HANDLE_INVALID);
+}
+
+Test(suspend, v1_resume_event_handshake)
+{
+    fx_init("v1");
+    sim_end_t end = fx_run(v1_handshake);
+    cr_assert_eq(end, SIM_END_STALLED, "the second suspend waits forever: %s",
+                 sim_end_name(end));
+    ASSERT_ST(reply[0].status, ZX_OK);
+    cr_assert_eq(reply[0].resp.suspend_time, FX_SEC(1));
+    cr_assert_not(reply[0].resp.has_resume_reason, "v1 logs the reason only");
+    cr_assert_eq(fx_count(MANAGER_EV_LOG, "Woke from sleep for: input"), 1u);
+    cr_assert(peer_signals & ZX_CHANNEL_READABLE, "forwarded to the container");
+    cr_assert_eq(reply[1].status, 0, "no reply recorded: INFINITE wait, nothing signals R");
+}
+
+/* ---- Watchers ----------------------------------------------------------------------------- */
+
+static void watchers(void)
+{
+    zx_handle_t mgr = fx_open(MANAGER_PROTOCOL);
+    fx_start_kernel("k");
+    FX_CHECK(fx_watch(mgr, &watcher[0]) == ZX_OK);
+    FX_CHECK(fx_watch(mgr, &watcher[1]) == ZX_OK);
+    fx_sleep_until(FX_MSEC(1));
+    zx_handle_close(watcher[1].hal_end); /* a HAL that died */
+    reply[0] = fx_suspend(mgr, true, ZX_HANDLE_INVALID);
+    if (reply[0].status == ZX_OK)
+        reply[1] = fx_suspend(mgr, true, ZX_HANDLE_INVALID);
+    fx_sleep_until(FX_MSEC(2));
+}
+
+Test(suspend, watchers_see_asleep_then_awake_and_closed_ones_are_pruned)
+{
+    fx_init("v5w");
+    cr_assert_eq(fx_run(watchers), SIM_END_COMPLETE);
+    ASSERT_ST(reply[0].status, ZX_OK);
+    ASSERT_ST(reply[1].status, ZX_OK);
+    cr_assert_str_eq(watcher[0].seen, "ASASA");
+    cr_assert_eq(fx.m->suspend_context.wake_watchers.count, 1u, "the closed watcher is gone");
+    cr_assert_eq(fx_count(MANAGER_EV_LOG, "Failed to signal wake watcher"), 0u);
+}
+
+Test(suspend, v1_closed_watcher_aborts_the_suspend)
+{
+    fx_init("v1");
+    sim_end_t end = fx_run(watchers);
+    cr_assert_eq(end, SIM_END_COMPLETE, "%s", sim_end_name(end));
+    ASSERT_ST(reply[0].status, ZX_ERR_PEER_CLOSED); /* `?`: no reply, the channel closes */
+    cr_assert_not_null(fx_phase(MANAGER_PHASE_THAWED, 1));
+    cr_assert_eq(fx_phase(MANAGER_PHASE_REPLY, 1)->status, ZX_ERR_CANCELED);
+    cr_assert_eq(fx_count(MANAGER_EV_PANIC, "failed to serve starnix manager"), 1u,
+                 "main.rs's .expect of that era");
+}
+
+/* ---- The worker queue ------------------------------------------------------------------------ */
+
+static void queue_closed(void)
+{
+    zx_handle_t mgr = fx_open(MANAGER_PROTOCOL);
+    fx_start_kernel("k");
+    fx_sleep_until(FX_MSEC(1));
+    /* White box: the worker's receiver is gone (upstream: only if the worker ended). */
+    async_channel_receiver_drop(&fx.m->suspend_queue);
+    reply[0] = fx_suspend(mgr, true, ZX_HANDLE_INVALID);
+}
+
+Test(suspend, closed_worker_queue_drops_the_responder)
+{
+    fx_init("v5w");
+    cr_assert_eq(fx_run(queue_closed), SIM_END_COMPLETE);
+    ASSERT_ST(reply[0].status, ZX_ERR_PEER_CLOSED);
+    cr_assert_eq(fx_count(MANAGER_EV_LOG, "failed to send suspend request to worker"), 1u);
+    cr_assert_eq(fx_phase(MANAGER_PHASE_REPLY, 1)->status, ZX_ERR_CANCELED);
+    cr_assert_null(fx_phase(MANAGER_PHASE_WORKER_PICKED, 1));
+}
+
+static void queued_twice(void)
+{
+    zx_handle_t mgr = fx_open(MANAGER_PROTOCOL);
+    zx_handle_t mgr2 = fx_open(MANAGER_PROTOCOL);
+    fx_start_kernel("k");
+    zx_handle_t ev = fx_add_source(mgr, "button", ZX_USER_SIGNAL_0);
+    uint32_t t1 = fx_send_suspend(mgr, true, ZX_HANDLE_INVALID);
+    uint32_t t2 = fx_send_suspend(mgr2, true, ZX_HANDLE_INVALID);
+    fx_sleep_until(FX_SEC(1));
+    zx_object_signal(ev, 0, ZX_USER_SIGNAL_0);
+    reply[0] = fx_wait_suspend(mgr, t1, ZX_TIME_INFINITE);
+    reply[1] = fx_wait_suspend(mgr2, t2, ZX_TIME_INFINITE);
+}
+
+Test(suspend, worker_runs_requests_one_at_a_time)
+{
+    fx_init("v5w");
+    cr_assert_eq(fx_run(queued_twice), SIM_END_COMPLETE);
+    ASSERT_ST(reply[0].status, ZX_OK);
+    ASSERT_ST(reply[1].status, ZX_OK);
+    cr_assert_str_eq(reply[0].resp.resume_reason, "button");
+    cr_assert_str_eq(reply[1].resp.resume_reason, "button", "the source is still up (R20)");
+    cr_assert(fx_phase(MANAGER_PHASE_WORKER_PICKED, 2)->index >
+                  fx_phase(MANAGER_PHASE_REPLY, 1)->index,
+              "the second request waits for the first reply");
+}
