@@ -129,7 +129,8 @@ static void src_packet_release(kport_packet_t *pkt);
 static void packet_send(kpager_src_t *src, pager_req_t *req)
 {
     SIM_ASSERT(!src->packet_busy);
-    src->packet = (kport_packet_t){.release = src_packet_release, .data = src};
+    src->packet = (kport_packet_t){
+        .release = src_packet_release, .data = src, .source_koid = src->vmo_koid};
     src->packet.packet = (zx_port_packet_t){.key = src->key, .type = ZX_PKT_TYPE_PAGE_REQUEST};
     zx_packet_page_request_t *pr = &src->packet.packet.page_request;
     pr->command = req ? req->command : ZX_PAGER_VMO_COMPLETE;

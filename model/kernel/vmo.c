@@ -23,6 +23,8 @@
  * 5): vmo_prepare() loops "find the first missing run, request it, park" until every page is
  * ready, then the bytes move without parking in between, so a read sees one consistent state.
  * A suspend interrupts the park (INTR_RETRY) and the whole call is issued again after resume.
+ * ZX_VMO_OP_DONT_NEED, a hint that Zircon acts on under memory pressure, evicts the clean
+ * pages of a pager-backed range at once: a deterministic stand-in for reclamation.
  *
  * Determinism: entries are kept in page order and waiters in registration order; nothing here
  * depends on addresses.
