@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- Disk ------------------------------------------------------------------------------------- */
+/* ---- Disk ------------------------------------------------------------------------------------ */
 
 static void disk_fill(uint8_t *data, const world_disk_config_t *d)
 {
@@ -136,7 +136,7 @@ static void mount_main(void *arg)
     hand_over(w);
 }
 
-/* ---- Launcher side (platform) ----------------------------------------------------------------- */
+/* ---- Launcher side (platform) ---------------------------------------------------------------- */
 
 static bool launcher_read(world_t *w)
 {
@@ -174,7 +174,7 @@ static void launcher_main(void *arg)
     process_files_known(w);
 }
 
-/* ---- Reads ------------------------------------------------------------------------------------- */
+/* ---- Reads ----------------------------------------------------------------------------------- */
 
 void files_read(world_t *w, int file, zx_handle_t vmo, uint64_t offset, uint64_t length)
 {

@@ -76,7 +76,7 @@ static void lock_release(world_t *w, const char *name)
     world_trace(w, WORLD_EV_WAKE_LOCK, 0, 0, (int64_t)ks->lock_count, 0, 0, name);
 }
 
-/* ---- SuspendStats (6.3) ------------------------------------------------------------------------ */
+/* ---- SuspendStats (6.3) ---------------------------------------------------------------------- */
 
 static void stats_abort_reason(world_t *w)
 {
@@ -112,7 +112,7 @@ static void stats_update(world_t *w, world_suspend_result_t result,
     }
 }
 
-/* ---- SuspendContainer (6.3) ------------------------------------------------------------------- */
+/* ---- SuspendContainer (6.3) ------------------------------------------------------------------ */
 
 static zx_status_t await_response(world_t *w, zx_handle_t ch, fidl_suspend_container_resp_t *resp)
 {
@@ -227,7 +227,7 @@ static void suspend_main(void *arg)
     }
 }
 
-/* ---- Kernel worker ------------------------------------------------------------------------------ */
+/* ---- Kernel worker --------------------------------------------------------------------------- */
 
 void kside_execute(world_t *w, const world_entry_t *e)
 {
@@ -281,7 +281,7 @@ static void worker_main(void *arg)
     }
 }
 
-/* ---- Setup -------------------------------------------------------------------------------------- */
+/* ---- Setup ----------------------------------------------------------------------------------- */
 
 static void command_channel(world_t *w, zx_handle_t *starnix_end, zx_handle_t *platform_end)
 {

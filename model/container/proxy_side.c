@@ -110,7 +110,7 @@ static void handler_main(void *arg)
     peer_trace(w, px->index, WORLD_PEER_HANDLER_EXIT);
 }
 
-/* ---- Container side: kernel worker -------------------------------------------------------------- */
+/* ---- Container side: kernel worker ----------------------------------------------------------- */
 
 static zx_koid_t koid_of(zx_handle_t h)
 {
@@ -193,7 +193,7 @@ void proxy_counter_add(world_t *w, int p, int64_t delta)
         (void)zx_counter_add(px->counter, delta);
 }
 
-/* ---- Remote peer --------------------------------------------------------------------------------- */
+/* ---- Remote peer ----------------------------------------------------------------------------- */
 
 void proxy_send(world_t *w, int p, uint32_t count, uint32_t bytes, uint8_t *payload)
 {
@@ -246,7 +246,7 @@ static void remote_main(void *arg)
     }
 }
 
-/* ---- Setup ---------------------------------------------------------------------------------------- */
+/* ---- Setup ----------------------------------------------------------------------------------- */
 
 void proxy_setup(world_t *w)
 {

@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- Setup ------------------------------------------------------------------------------------ */
+/* ---- Setup ----------------------------------------------------------------------------------- */
 
 void records_setup(world_t *w)
 {
@@ -68,7 +68,7 @@ void records_teardown(world_t *w)
     free(w->res.file_reads);
 }
 
-/* ---- Container state --------------------------------------------------------------------------- */
+/* ---- Container state ------------------------------------------------------------------------- */
 
 void records_container_process(world_t *w, zx_koid_t koid)
 {
@@ -128,7 +128,7 @@ static void on_token(world_t *w, const sim_trace_event_t *ev, bool created)
     }
 }
 
-/* ---- Suspend attempts ---------------------------------------------------------------------------- */
+/* ---- Suspend attempts ------------------------------------------------------------------------ */
 
 size_t records_suspend_begin(world_t *w)
 {
@@ -194,7 +194,7 @@ static void on_phase(world_t *w, const sim_trace_event_t *ev)
     w->res.suspends[i].phase_ns[phase] = ev->time_boot_ns;
 }
 
-/* ---- Messages ----------------------------------------------------------------------------------- */
+/* ---- Messages -------------------------------------------------------------------------------- */
 
 uint64_t records_message_id(world_t *w)
 {
@@ -311,7 +311,7 @@ static void on_counter(world_t *w, const sim_trace_event_t *ev)
     }
 }
 
-/* ---- Watchers and file reads -------------------------------------------------------------------- */
+/* ---- Watchers and file reads ----------------------------------------------------------------- */
 
 void records_watcher(world_t *w, int i, char what)
 {
@@ -363,7 +363,7 @@ void records_read_end(world_t *w, size_t i, zx_status_t st, const uint8_t *data)
     world_trace(w, WORLD_EV_FILE_READ, 0, (int64_t)i, 0, 0, st, w->cfg->files[rec->file].name);
 }
 
-/* ---- The trace observer -------------------------------------------------------------------------- */
+/* ---- The trace observer ---------------------------------------------------------------------- */
 
 static void on_peer_event(world_t *w, const sim_trace_event_t *ev)
 {
@@ -407,7 +407,7 @@ void records_on_event(world_t *w, const sim_trace_event_t *ev)
     }
 }
 
-/* ---- End of run --------------------------------------------------------------------------------- */
+/* ---- End of run ------------------------------------------------------------------------------ */
 
 static bool suspend_outstanding(const world_t *w, char *buf, size_t size)
 {

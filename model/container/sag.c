@@ -60,7 +60,7 @@ static void conn_free(sag_conn_t *c)
     free(c);
 }
 
-/* ---- System state ----------------------------------------------------------------------------- */
+/* ---- System state ---------------------------------------------------------------------------- */
 
 static void arm_suspend(world_t *w)
 {
@@ -126,7 +126,7 @@ bool sag_wait_running(world_t *w, int64_t deadline_boot_ns)
     return true;
 }
 
-/* ---- Leases --------------------------------------------------------------------------------- */
+/* ---- Leases ---------------------------------------------------------------------------------- */
 
 static void lease_main(void *arg)
 {
@@ -174,7 +174,7 @@ static void take_lease(world_t *w, zx_handle_t ch, uint32_t txid, const fidl_tak
         SIM_ASSERT(!"out of memory spawning a lease task");
 }
 
-/* ---- Connections ------------------------------------------------------------------------------ */
+/* ---- Connections ----------------------------------------------------------------------------- */
 
 /* One ActivityGovernor connection; a decode error ends it (the stream's `?`). */
 static void conn_main(void *arg)

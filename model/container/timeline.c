@@ -25,7 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- Entries ---------------------------------------------------------------------------------- */
+/* ---- Entries --------------------------------------------------------------------------------- */
 
 static int entry_cmp(const void *pa, const void *pb)
 {
@@ -110,7 +110,7 @@ static void cause_of(const world_t *w, const world_entry_t *e, char *buf, size_t
     snprintf(buf, size, "%s:%s", world_action_name((world_action_kind_t)e->kind), name);
 }
 
-/* ---- Driver ----------------------------------------------------------------------------------- */
+/* ---- Driver ---------------------------------------------------------------------------------- */
 
 /* A software entry while the system sleeps: waits for it to run, waking it for the first later
  * hardware entry that comes due meanwhile. May block. */
@@ -197,7 +197,7 @@ static void driver_main(void *arg)
     }
 }
 
-/* ---- Poisson streams ----------------------------------------------------------------------------- */
+/* ---- Poisson streams ------------------------------------------------------------------------- */
 
 static int64_t stream_stop(const world_t *w, const world_poisson_config_t *p)
 {
@@ -220,7 +220,8 @@ static void poisson_main(void *arg)
     for (;;) {
         size_t best = SIZE_MAX;
         for (size_t k = 0; k < c->poisson_count; k++) {
-            if (next[k] < stream_stop(w, &c->poisson[k]) && (best == SIZE_MAX || next[k] < next[best]))
+            bool live = next[k] < stream_stop(w, &c->poisson[k]);
+            if (live && (best == SIZE_MAX || next[k] < next[best]))
                 best = k;
         }
         if (best == SIZE_MAX)
@@ -236,7 +237,7 @@ static void poisson_main(void *arg)
     }
 }
 
-/* ---- Setup ---------------------------------------------------------------------------------- */
+/* ---- Setup ----------------------------------------------------------------------------------- */
 
 void timeline_setup(world_t *w)
 {

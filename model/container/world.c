@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- Names -------------------------------------------------------------------------------- */
+/* ---- Names ----------------------------------------------------------------------------------- */
 
 const char *world_action_name(world_action_kind_t kind)
 {
@@ -55,7 +55,7 @@ const char *world_trace_kind_name(uint32_t kind)
     }
 }
 
-/* ---- Helpers shared by the actors ----------------------------------------------------------- */
+/* ---- Helpers shared by the actors ------------------------------------------------------------ */
 
 void *world_alloc(size_t size)
 {
@@ -287,7 +287,7 @@ static int validate(const world_config_t *c, const world_run_opts_t *o, char *er
     return e.failed ? SIM_EINVAL : 0;
 }
 
-/* ---- Building ------------------------------------------------------------------------------- */
+/* ---- Building -------------------------------------------------------------------------------- */
 
 static zx_handle_t job_create(zx_handle_t parent, const char *name)
 {

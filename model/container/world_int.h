@@ -40,7 +40,7 @@
 
 #include "sim.h"
 
-/* ---- Timeline entries (timeline.c) ---------------------------------------------------------- */
+/* ---- Timeline entries (timeline.c) ----------------------------------------------------------- */
 
 /* Implicit entries beside the scenario's actions: the kernel's ProxyWakeChannel at
  * register_at_ns. (Sources' add_at_ns and watchers' register_at_ns become ordinary
@@ -55,7 +55,7 @@ typedef struct world_entry {
     uint32_t order;               /* tie-break at equal times: implicit first, then timeline */
 } world_entry_t;
 
-/* ---- Actors ------------------------------------------------------------------------------- */
+/* ---- Actors ---------------------------------------------------------------------------------- */
 
 /* Scratch message buffers for one thread (ZX_CHANNEL_MAX_MSG_BYTES and _HANDLES). */
 typedef struct world_msgbuf {
@@ -253,7 +253,7 @@ struct world {
     world_results_t res;
 };
 
-/* ---- Cross-file functions ------------------------------------------------------------------ */
+/* ---- Cross-file functions -------------------------------------------------------------------- */
 
 /* world.c */
 void *world_alloc(size_t size); /* zeroed; asserts on out of memory (setup only) */

@@ -43,7 +43,7 @@
 extern "C" {
 #endif
 
-/* ---- Config: the container ------------------------------------------------------------------ */
+/* ---- Config: the container ------------------------------------------------------------------- */
 
 /* What a container thread does, forever or until killed. */
 typedef enum world_thread_kind {
@@ -93,7 +93,7 @@ typedef struct world_container_config {
     world_suspend_config_t suspend;
 } world_container_config_t;
 
-/* ---- Config: proxies, wake sources, watchers, files ----------------------------------------- */
+/* ---- Config: proxies, wake sources, watchers, files ------------------------------------------ */
 
 /* When the in-container handler of a proxied channel decrements the message counter.
  * With manager variant "v1" the world's Starnix kernel is the one of that era (reference 6.2,
@@ -163,7 +163,7 @@ typedef struct world_disk_config {
     size_t block_text_count;
 } world_disk_config_t;
 
-/* ---- Config: timeline, workloads ------------------------------------------------------------ */
+/* ---- Config: timeline, workloads ------------------------------------------------------------- */
 
 #define WORLD_ACTIONS(X)                                                                       \
     X(SUSPEND, "suspend")                   /* the kernel asks SuspendContainer */             \
@@ -211,7 +211,7 @@ typedef struct world_poisson_config {
     uint32_t bytes;
 } world_poisson_config_t;
 
-/* ---- Config: costs and the whole world ------------------------------------------------------ */
+/* ---- Config: costs and the whole world ------------------------------------------------------- */
 
 typedef struct world_cost_override {
     const char *syscall; /* "zx_port_wait" or "port_wait" */
@@ -244,7 +244,7 @@ typedef struct world_config {
                                        must wake it within this bound (0 = 1 s) */
 } world_config_t;
 
-/* ---- Results: what happened ----------------------------------------------------------------- */
+/* ---- Results: what happened ------------------------------------------------------------------ */
 
 /* One SuspendContainer, from the kernel's request to its reply. Times are boot ns, -1 when the
  * phase did not happen. Phase times come from MANAGER_SUSPEND_PHASES plus the client's own. */
@@ -336,7 +336,7 @@ typedef struct world_sample_request {
     int64_t at_ns;
 } world_sample_request_t;
 
-/* ---- Running ---------------------------------------------------------------------------------- */
+/* ---- Running --------------------------------------------------------------------------------- */
 
 typedef struct world world_t;
 
@@ -410,7 +410,7 @@ enum {
 #undef X
 };
 
-/* Steps of a message in WORLD_EV_MESSAGE (the runner's forward is MANAGER_EV_COUNTER_INCREMENTED). */
+/* Steps of a message in WORLD_EV_MESSAGE (the runner's own steps are in the manager's trace). */
 typedef enum world_message_step {
     WORLD_MESSAGE_SENT = 0,
     WORLD_MESSAGE_READ = 1,
