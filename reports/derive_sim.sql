@@ -2,9 +2,10 @@
 --
 -- Run by sim/trace_sqlite.c inside the run's last transaction, with :run_id bound, and by
 -- sim_trace_sqlite_derive() to rebuild a run. Idempotent: it first deletes what it builds.
--- The engine's kinds (1..99, sim.h SIM_TRACE_KINDS) are rare, so one scan of the run copies
--- them to a temporary table and every statement after it reads only that table; `events`
--- has no index on kind (schema.sql says why).
+-- The engine's kinds (1..99, sim.h SIM_TRACE_KINDS) are rare: the partial index events_sim
+-- finds them without scanning the run, one query copies them to a temporary table, and every
+-- statement after it reads only that table. (The query's `kind < 100` must stay spelled as
+-- the index's WHERE clause for SQLite to use the index.)
 
 DROP TABLE IF EXISTS temp.run_sim_events;
 CREATE TEMP TABLE run_sim_events AS

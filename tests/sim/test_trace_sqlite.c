@@ -367,6 +367,16 @@ Test(trace_sqlite, new_file_has_the_schema_version_and_every_table)
         cr_assert_eq(query_int(r, sql), 1, "table %s", tables[i]);
     }
     cr_assert_eq(query_int(r, "SELECT count(*) FROM sqlite_schema WHERE type = 'view'"), 3);
+    /* derive_sim.sql finds the engine's rare events through the partial index, not a scan. */
+    sqlite3_stmt *plan = NULL;
+    cr_assert_eq(sqlite3_prepare_v2(r, "EXPLAIN QUERY PLAN SELECT idx, text FROM events"
+                                       " WHERE run_id = 1 AND kind < 100",
+                                    -1, &plan, NULL),
+                 SQLITE_OK);
+    cr_assert_eq(sqlite3_step(plan), SQLITE_ROW);
+    cr_assert_str_eq((const char *)sqlite3_column_text(plan, 3),
+                     "SEARCH events USING INDEX events_sim (run_id=? AND kind<?)");
+    sqlite3_finalize(plan);
     sqlite3_close(r);
     /* Opening it again keeps it as it is. */
     cr_assert_eq(sim_trace_sqlite_close(open_ok(path), NULL, 0), 0);
