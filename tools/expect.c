@@ -504,23 +504,25 @@ static void describe_suspend(const expect_suspend_t *s, char *buf, size_t size)
         append(buf, size, &n, "last suspend:");
     else
         append(buf, size, &n, "suspend %d:", s->index);
+    size_t base = n;
     if (s->has_result)
         append(buf, size, &n, " result %s", scenario_result_names[s->result]);
     if (s->has_reason) {
-        append(buf, size, &n, " resume_reason %s", s->reason_count ? "{" : "null");
+        append(buf, size, &n, "%s resume_reason %s", n > base ? "," : "",
+               s->reason_count ? "{" : "null");
         for (size_t i = 0; i < s->reason_count; i++)
             append(buf, size, &n, "%s%s", i ? "," : "", s->reasons[i]);
         append(buf, size, &n, "%s", s->reason_count ? "}" : "");
     }
     if (s->suspend_time.has_min || s->suspend_time.has_max) {
         bounds_text(&s->suspend_time, true, b, sizeof(b));
-        append(buf, size, &n, " suspend_time%s", b);
+        append(buf, size, &n, "%s suspend_time%s", n > base ? "," : "", b);
     }
     for (int k = 1; k < EXPECT_PHASE_SLOTS; k++) {
         if (!s->phases[k].has_min && !s->phases[k].has_max)
             continue;
         bounds_text(&s->phases[k], true, b, sizeof(b));
-        append(buf, size, &n, " %s%s", expect_phase_names[k], b);
+        append(buf, size, &n, "%s %s%s", n > base ? "," : "", expect_phase_names[k], b);
     }
 }
 
@@ -562,6 +564,7 @@ static void describe_latency(const loader_t *ld, const expect_latency_t *l, char
     size_t n = 0;
     append(buf, size, &n, "%s of %s:", expect_metric_names[l->metric],
            l->proxy < 0 ? "all proxies" : ref_name(&ld->proxies, l->proxy));
+    size_t base = n;
     if (l->count.has_min || l->count.has_max) {
         bounds_text(&l->count, false, b, sizeof(b));
         append(buf, size, &n, " count%s", b);
@@ -570,7 +573,7 @@ static void describe_latency(const loader_t *ld, const expect_latency_t *l, char
         if (!l->stat[k].has_min && !l->stat[k].has_max)
             continue;
         bounds_text(&l->stat[k], true, b, sizeof(b));
-        append(buf, size, &n, " %s%s", expect_stat_names[k], b);
+        append(buf, size, &n, "%s %s%s", n > base ? "," : "", expect_stat_names[k], b);
     }
 }
 

@@ -243,8 +243,7 @@ static bool judge_phases(const expect_suspend_t *s, const world_suspend_record_t
         char m[120];
         if (!in_bounds(&s->phases[k], t - r->sent_ns)) {
             miss_text(&s->phases[k], t - r->sent_ns, true, m, sizeof(m));
-            return fail(v, "suspend %d: %s at +%s after the request", i, expect_phase_names[k],
-                        m);
+            return fail(v, "suspend %d: %s at +%s", i, expect_phase_names[k], m);
         }
     }
     return true;

@@ -73,9 +73,9 @@ static void print_header(FILE *out, const run_report_t *rep)
     fprintf(out, "run        seed %" PRIu64 ", manager %s, strategy %s; ended at %s (%s) after %"
             PRIu64 " events\n", rep->seed, rep->manager, rep->strategy, end,
             rep->interrupted ? "interrupted" : sim_end_name(r->end), r->events);
-    fprintf(out, "verdict    %s: %zu of %zu expectations hold", summary_passed(rep) ? "PASS"
-                                                                                    : "FAIL",
-            held, held + failed);
+    fprintf(out, "verdict    %s: %zu of %zu expectations hold",
+            summary_passed(rep) ? "PASS" : rep->interrupted ? "FAIL (interrupted)" : "FAIL", held,
+            held + failed);
     if (skipped)
         fprintf(out, " (%zu for other managers)", skipped);
     fprintf(out, "; fingerprint %016" PRIx64 "\n", r->fingerprint);
@@ -177,13 +177,14 @@ static void print_latency(FILE *out, const world_results_t *r, expect_metric_t m
     size_t n = expect_latency_values(r, metric, -1, values);
     if (n == 0)
         return;
-    fprintf(out, "  %-19s", expect_metric_names[metric]);
-    for (int k = 0; k < EXPECT_STAT_COUNT; k++) {
+    /* At most 2 + 19 + 10 + 4 * 17 = 99 columns: times print in at most 12 characters. */
+    fprintf(out, "  %-19s n %-7zu", expect_metric_names[metric], n);
+    for (int k = EXPECT_STAT_P50; k < EXPECT_STAT_COUNT; k++) {
         char t[32];
         expect_format_ns(expect_percentile(values, n, expect_stat_pct[k]), t, sizeof(t));
-        fprintf(out, " %s %-10s", expect_stat_names[k], t);
+        fprintf(out, "  %s %-*s", expect_stat_names[k], k + 1 < EXPECT_STAT_COUNT ? 12 : 0, t);
     }
-    fprintf(out, "(%zu)\n", n);
+    fputc('\n', out);
 }
 
 static void print_messages(FILE *out, const scenario_t *sc, const world_results_t *r)
