@@ -150,8 +150,8 @@ static void check_watchers(sim_t *s, void *arg)
     bool frozen = records_container_frozen(w);
     for (size_t i = 0; i < w->cfg->watcher_count; i++) {
         const world_watcher_record_t *rec = &w->res.watchers[i];
-        if (rec->closed || rec->total == 0)
-            continue;
+        if (rec->closed || rec->last == 0)
+            continue; /* closed, or (re)registered and not told anything yet */
         int64_t changed = rec->last_ns > w->rec.last_change_ns ? rec->last_ns
                                                                 : w->rec.last_change_ns;
         if (!settled(s, changed))

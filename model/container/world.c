@@ -270,6 +270,12 @@ static void validate_rest(const world_config_t *c, const world_run_opts_t *o, ve
         if (o->samples[i].proxy < 0 || (size_t)o->samples[i].proxy >= c->proxy_count)
             fail(e, "samples[%zu]: proxy out of range", i);
     }
+    kernel_costs_t costs;
+    kernel_costs_default(&costs);
+    for (size_t i = 0; i < c->cost_count; i++) {
+        if (kernel_costs_set(&costs, c->costs[i].syscall, c->costs[i].cost_ns) != ZX_OK)
+            fail(e, "costs[%zu]: unknown syscall '%s' or negative cost", i, c->costs[i].syscall);
+    }
     const char *variant = o->variant_override ? o->variant_override : c->variant;
     if (variant && !manager_variant_exists(variant))
         fail(e, "unknown manager variant '%s'", variant);

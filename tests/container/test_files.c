@@ -114,3 +114,42 @@ Test(files, read_past_the_end_fails)
     cr_expect_eq(fixture_violations(w, NULL), 0);
     world_destroy(w);
 }
+
+/* A process spawned later with a READER thread gets its file (the launcher moves a duplicate
+ * into it); the process then dies, and a later suspend of the container is unaffected. */
+Test(files, reader_in_a_spawned_process)
+{
+    world_thread_config_t threads[] = {
+        {.name = "reader", .kind = WORLD_THREAD_READER, .file = 0, .offset = 4 * BLOCK,
+         .length = 64},
+    };
+    world_process_config_t procs[] = {
+        {.name = "init", .threads = threads, .thread_count = 0},
+        {.name = "app", .threads = threads, .thread_count = 1, .start_later = true},
+    };
+    world_action_t timeline[] = {
+        {.at_ns = 200 * MS, .kind = WORLD_ACTION_SPAWN_PROCESS, .target = 1},
+        {.at_ns = 300 * MS, .kind = WORLD_ACTION_KILL_PROCESS, .target = 1},
+        {.at_ns = 400 * MS, .kind = WORLD_ACTION_SUSPEND},
+    };
+    world_config_t c = fixture_config();
+    c.container.processes = procs;
+    c.container.process_count = 2;
+    c.disk = (world_disk_config_t){.present = true, .block_size = BLOCK, .block_count = BLOCKS};
+    c.files = &file;
+    c.file_count = 1;
+    c.timeline = timeline;
+    c.timeline_count = 3;
+    world_run_opts_t o = fixture_opts(15 * SEC);
+    world_t *w = fixture_run(&c, &o);
+    const world_results_t *r = world_results(w);
+    fixture_dump(w);
+    cr_assert_eq(r->file_read_count, 1);
+    cr_expect_geq(r->file_reads[0].started_ns, 200 * MS);
+    cr_expect_eq(r->file_reads[0].status, 0);
+    cr_expect_eq(r->file_reads[0].head[0], (uint8_t)((5 * 31) & 0xff)); /* block 4 -> 5 */
+    cr_assert_eq(r->suspend_count, 1);
+    cr_expect_eq(r->suspends[0].result, WORLD_SUSPEND_OK); /* no sources: immediate resume */
+    cr_expect_eq(fixture_violations(w, NULL), 0);
+    world_destroy(w);
+}

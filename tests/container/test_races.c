@@ -128,3 +128,36 @@ Test(races, r6_counter_zero_with_decrement_on_next_read_loses_the_wake)
     cr_expect_gt(r->suspends[0].phase_ns[MANAGER_PHASE_WOKEN], 9 * SEC);
     world_destroy(w);
 }
+
+/* R19: ProxyWakeChannel without its counter is dropped by the runner, so the remote sees
+ * PEER_CLOSED at once and its later messages cannot be written; a well-formed proxy with
+ * `reply` echoes every message back to its remote. */
+Test(races, r19_proxy_without_counter_is_dropped)
+{
+    world_proxy_config_t proxies[] = {touch, touch};
+    proxies[0].name = "bad";
+    proxies[0].omit_counter = true;
+    proxies[1].name = "echo";
+    proxies[1].reply = true;
+    world_action_t timeline[] = {
+        {.at_ns = 100 * MS, .kind = WORLD_ACTION_SEND, .target = 0, .count = 2, .bytes = 8},
+        {.at_ns = 100 * MS, .kind = WORLD_ACTION_SEND, .target = 1, .count = 2, .bytes = 8},
+    };
+    world_config_t c = fixture_config();
+    c.proxies = proxies;
+    c.proxy_count = 2;
+    c.timeline = timeline;
+    c.timeline_count = 2;
+    world_run_opts_t o = fixture_opts(1 * SEC);
+    world_t *w = fixture_run(&c, &o);
+    const world_results_t *r = world_results(w);
+    fixture_dump(w);
+    cr_expect(r->remote_saw_peer_closed[0]);
+    cr_expect(!r->remote_saw_peer_closed[1]);
+    cr_expect_eq(r->remote_received[1], 2);
+    cr_assert_eq(r->message_count, 2, "only the echo proxy's messages were written");
+    cr_expect_eq(r->messages[0].proxy, 1);
+    cr_expect_geq(r->messages[1].handled_ns, 0);
+    cr_expect_eq(fixture_violations(w, NULL), 0);
+    world_destroy(w);
+}

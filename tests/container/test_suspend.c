@@ -29,9 +29,21 @@ Test(suspend, clean_cycle_resumed_by_a_proxied_message)
     c.timeline = timeline;
     c.timeline_count = 2;
     world_run_opts_t o = fixture_opts(5 * SEC);
+    /* The counter: 1 - 1 (first next()) while idle, 1 while the message is being handled (it
+     * is read ~1.001 s, handled for 200 µs), 0 again once the handler asks for the next one. */
+    const world_sample_request_t samples[] = {
+        {.proxy = 0, .at_ns = 50 * MS},
+        {.proxy = 0, .at_ns = 1 * SEC + 1100000},
+        {.proxy = 0, .at_ns = 2 * SEC},
+    };
+    o.samples = samples;
+    o.sample_count = 3;
     world_t *w = fixture_run(&c, &o);
     const world_results_t *r = world_results(w);
     fixture_dump(w);
+    cr_expect_eq(world_sample(w, 0), 0);
+    cr_expect_eq(world_sample(w, 1), 1);
+    cr_expect_eq(world_sample(w, 2), 0);
     cr_assert_eq(r->suspend_count, 1);
     const world_suspend_record_t *s = &r->suspends[0];
     cr_expect_eq(s->result, WORLD_SUSPEND_OK, "result %s", world_suspend_result_name(s->result));
