@@ -222,7 +222,8 @@ static void suspend_main(void *arg)
             backoff = sc->auto_backoff_ns;
         } else {
             next = after(backoff);
-            backoff = backoff > sc->auto_backoff_max_ns / 2 ? sc->auto_backoff_max_ns : backoff * 2;
+            int64_t cap = sc->auto_backoff_max_ns > 0 ? sc->auto_backoff_max_ns : INT64_MAX / 4;
+            backoff = backoff > cap / 2 ? cap : backoff * 2;
         }
     }
 }

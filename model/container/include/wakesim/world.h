@@ -1,7 +1,7 @@
 /* wakesim/world.h - The world around the runner, and the scenario that drives it.
  *
- * A scenario (scenarios/<name>.json, loaded by tools/scenario.c into a world_config_t) declares the
- * Starnix container (its job, processes and threads, Linux wake locks, the kernel's suspend
+ * A scenario (scenarios/<name>.json, loaded by tools/scenario.c into a world_config_t) declares
+ * the Starnix container (its job, processes and threads, Linux wake locks, the kernel's suspend
  * loop), the channel proxies with their remote peers and in-container handlers, interrupt-like
  * wake sources, HALs watching wake state, pager-backed files, a timeline of actions at virtual
  * times, stochastic workloads, and expectations. world_run builds all of it in a simulated
@@ -79,7 +79,7 @@ typedef struct world_suspend_config {
     int64_t auto_start_ns;        /* AUTO: first request */
     int64_t auto_delay_ns;        /* AUTO: wait after a successful resume before asking again */
     int64_t auto_backoff_ns;      /* AUTO: first wait after a failure; doubled per failure */
-    int64_t auto_backoff_max_ns;
+    int64_t auto_backoff_max_ns;  /* AUTO: cap of the backoff; <= 0 = no cap */
     bool send_wake_locks;         /* SuspendContainer carries wake_locks (field 2) */
     bool send_container_job;      /* SuspendContainer carries container_job (field 1) */
 } world_suspend_config_t;
