@@ -410,15 +410,18 @@ static void serve_connection(void *arg)
     manager_t *m = c->m;
     manager_conn_t *conn = manager_conn_create(m, c->channel);
     if (c->is_manager) {
-        /* The closure's clones of proxy_sender and suspend_sender. */
+        /* The closure's clones of proxy_sender and suspend_sender (V5w+). */
+        bool worker = m->ops->queue_mode == MANAGER_QUEUE_WORKER;
         async_channel_sender_clone(&m->proxy_queue);
-        async_channel_sender_clone(&m->suspend_queue);
+        if (worker)
+            async_channel_sender_clone(&m->suspend_queue);
         zx_status_t st = serve_starnix_manager(m, conn);
         if (st != ZX_OK && m->ops->serve_error_panics)
             MANAGER_PANIC("failed to serve starnix manager");
         if (st != ZX_OK)
             MANAGER_ERROR("failed to serve starnix manager: %s", zx_status_get_string(st));
-        async_channel_sender_drop(&m->suspend_queue);
+        if (worker)
+            async_channel_sender_drop(&m->suspend_queue);
         async_channel_sender_drop(&m->proxy_queue);
     } else {
         zx_status_t st = serve_component_runner(m, conn);

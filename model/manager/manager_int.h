@@ -241,6 +241,8 @@ zx_instant_mono_t suspend_deadline_9s(void);
 zx_instant_mono_t suspend_deadline_infinite(void);
 zx_status_t suspend_watchers_prune(manager_t *m, zx_signals_t clear, zx_signals_t set,
                                    const char *what);
+zx_status_t suspend_watchers_propagate(manager_t *m, zx_signals_t clear, zx_signals_t set,
+                                       const char *what);
 zx_status_t suspend_wait_thread_infinite(manager_t *m, zx_handle_t process, zx_handle_t thread,
                                          zx_koid_t thread_koid);
 char *suspend_resume_reason_join(manager_t *m, wake_sources_t *ws, const size_t *order,
@@ -284,9 +286,8 @@ zx_status_t kernels_acquire_wake_lease(manager_t *m, zx_handle_t container_job);
 typedef struct channel_proxy {
     zx_handle_t container_channel;
     zx_handle_t remote_channel;
-    /* message_counter (V3+) or resume_event (V1): the object incoming messages signal, whose
-     * koid keys the proxy's wake source. */
-    zx_handle_t message_counter;
+    zx_handle_t message_counter; /* V3+ (optional in V2): counts unhandled inbound messages */
+    zx_handle_t resume_event;    /* V1, V2: the runner's endpoint R of the handshake */
     char *name;
     /* private to proxy.c: the proxy thread's list of live proxies */
     struct channel_proxy *next, *prev;
@@ -300,10 +301,13 @@ typedef struct proxy_request {
 
 /* Port of run_proxy_thread(): starts "proxy_thread" receiving from m->proxy_queue. */
 void run_proxy_thread(manager_t *m);
-/* Port of forward_message() (V3+ counter form); the V1 handshake is in variants/v1.c. */
+/* Port of forward_message() (V3+ counter form); the V1 handshake is in variants/v1.c. The
+ * counter form into the container is forward_message_counter. */
 zx_status_t forward_message(zx_signals_t signals, zx_handle_t read_channel,
                             zx_handle_t write_channel, zx_handle_t message_counter,
                             uint8_t *bytes, zx_handle_t *handles, const char *name);
+zx_status_t forward_message_counter(zx_signals_t signals, channel_proxy_t *proxy,
+                                    uint8_t *bytes, zx_handle_t *handles);
 void channel_proxy_drop(manager_t *m, channel_proxy_t *proxy);
 
 /* ---- pager.rs (pager.c) ------------------------------------------------------------------- */
@@ -388,11 +392,11 @@ struct manager_variant_ops {
                            const zx_wait_item_t *items, size_t count, zx_status_t wait_status);
     /* suspend.rs (V6): "Pre-/Post-drop/acquire wake lease" log lines. */
     bool lease_logs;
-    /* proxy.rs: one message from the remote into the container (counter or handshake). */
-    zx_status_t (*forward_into_container)(zx_signals_t signals, zx_handle_t remote_channel,
-                                          zx_handle_t container_channel, zx_handle_t wake,
-                                          uint8_t *bytes, zx_handle_t *handles,
-                                          const char *name);
+    /* proxy.rs: one message from the remote into the container (counter or handshake). The
+     * proxy's wake source, removed when it exits, is keyed by its resume_event if it has one
+     * (V1, V2), else by its message_counter. */
+    zx_status_t (*forward_into_container)(zx_signals_t signals, channel_proxy_t *proxy,
+                                          uint8_t *bytes, zx_handle_t *handles);
     /* pager.rs: the readahead window. */
     bool (*readahead)(zx_handle_t pager, zx_handle_t vmo, uint64_t offset, uint64_t length,
                       pager_window_t *out);

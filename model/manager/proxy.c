@@ -43,6 +43,7 @@ void channel_proxy_drop(manager_t *m, channel_proxy_t *proxy)
     zx_handle_close(proxy->container_channel);
     zx_handle_close(proxy->remote_channel);
     zx_handle_close(proxy->message_counter);
+    zx_handle_close(proxy->resume_event);
     manager_free(m, proxy->name);
     manager_free(m, proxy);
 }
@@ -98,6 +99,15 @@ out:
     return st;
 }
 
+/* forward_message(&signals, &remote_channel, &container_channel, Some(&message_counter), ..)
+ * of V3+: the ops' step for messages entering the container. */
+zx_status_t forward_message_counter(zx_signals_t signals, channel_proxy_t *proxy,
+                                    uint8_t *bytes, zx_handle_t *handles)
+{
+    return forward_message(signals, proxy->remote_channel, proxy->container_channel,
+                           proxy->message_counter, bytes, handles, proxy->name);
+}
+
 /* Port of start_proxy() in proxy.rs. */
 static void start_proxy(void *arg)
 {
@@ -135,10 +145,8 @@ static void start_proxy(void *arg)
                                  ZX_HANDLE_INVALID, pt->bounce_bytes, pt->bounce_handles,
                                  name);
         } else {
-            st = m->ops->forward_into_container(signals, proxy->remote_channel,
-                                                proxy->container_channel,
-                                                proxy->message_counter, pt->bounce_bytes,
-                                                pt->bounce_handles, name);
+            st = m->ops->forward_into_container(signals, proxy, pt->bounce_bytes,
+                                                pt->bounce_handles);
         }
         if (st != ZX_OK) {
             MANAGER_WARN("Proxy failed to forward message %s kernel: %s; %s",
@@ -148,8 +156,9 @@ static void start_proxy(void *arg)
     }
 
     manager_trace_instant(MANAGER_EV_PROXY_LOOP_EXIT, 0, name);
+    zx_handle_t key = proxy->resume_event ? proxy->resume_event : proxy->message_counter;
     zx_koid_t koid;
-    if (manager_koid(proxy->message_counter, &koid) == ZX_OK) {
+    if (manager_koid(key, &koid) == ZX_OK) {
         kmutex_lock(&wake_sources->lock); /* blocks the whole proxy thread (R1) */
         wake_sources_remove(m, wake_sources, koid);
         kmutex_unlock(&wake_sources->lock);

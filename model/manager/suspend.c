@@ -145,6 +145,22 @@ zx_status_t suspend_watchers_prune(manager_t *m, zx_signals_t clear, zx_signals_
     return ZX_OK;
 }
 
+/* `for event in watchers.iter() { event.signal_peer(clear, set)?; }` of V1-V4: the first
+ * failing watcher (a closed one included) aborts the suspend, and stays registered (R7). */
+zx_status_t suspend_watchers_propagate(manager_t *m, zx_signals_t clear, zx_signals_t set,
+                                       const char *what)
+{
+    (void)what;
+    wake_watchers_t *w = &m->suspend_context.wake_watchers;
+    SIM_ASSERT(kmutex_is_held(&w->lock));
+    for (size_t i = 0; i < w->count; i++) {
+        zx_status_t st = zx_object_signal_peer(w->handles[i], clear, set);
+        if (st != ZX_OK)
+            return st;
+    }
+    return ZX_OK;
+}
+
 /* ---- Steps the revisions share ------------------------------------------------------------- */
 
 /* zx::MonotonicInstant::after(zx::Duration::from_seconds(9)) (V4-V6). */

@@ -281,6 +281,25 @@ static inline void fx_dump(void)
     }
 }
 
+/* FX_BAD=1 prints the syscalls that failed with a status meaning a caller's mistake. */
+static inline void fx_dump_bad(void)
+{
+    const char *names[64] = {0};
+    for (size_t i = 0; i < sim_trace_mem_count(fx.mem); i++) {
+        const sim_trace_event_t *ev = sim_trace_mem_get(fx.mem, i);
+        if (ev->kind == SIM_EV_THREAD_CREATE && ev->object < 64)
+            names[ev->object] = ev->text;
+        if (ev->kind != KERNEL_EV_SYSCALL)
+            continue;
+        if (ev->status != ZX_ERR_BAD_HANDLE && ev->status != ZX_ERR_WRONG_TYPE &&
+            ev->status != ZX_ERR_ACCESS_DENIED && ev->status != ZX_ERR_INVALID_ARGS)
+            continue;
+        fprintf(stderr, "BAD %s in %s: %s\n", ev->text,
+                ev->thread_id < 64 && names[ev->thread_id] ? names[ev->thread_id] : "?",
+                zx_status_get_string(ev->status));
+    }
+}
+
 /* Starts the runner, the governor and the scenario, then runs to the end. */
 static inline sim_end_t fx_run(void (*scenario)(void))
 {
@@ -305,6 +324,8 @@ static inline sim_end_t fx_run(void (*scenario)(void))
     fx.end = sim_run(fx.s);
     if (getenv("FX_DUMP"))
         fx_dump();
+    if (getenv("FX_BAD"))
+        fx_dump_bad();
     cr_assert_str_empty(fx_failure, "in the scenario: %s", fx_failure);
     return fx.end;
 }

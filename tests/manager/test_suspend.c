@@ -435,3 +435,61 @@ Test(suspend, worker_runs_requests_one_at_a_time)
                   fx_phase(MANAGER_PHASE_REPLY, 1)->index,
               "the second request waits for the first reply");
 }
+
+/* ---- A thread slow to suspend: R8/R12 and V6's watchdog ---------------------------------- */
+
+static void burn_15s(void *arg)
+{
+    (void)arg;
+    kernel_thread_burn(FX_SEC(15)); /* the suspend takes effect at the end of the burst */
+    zx_object_wait_many(NULL, 0, ZX_TIME_INFINITE);
+}
+
+static int64_t watcher_reply_boot;
+
+static void slow_thread(void)
+{
+    zx_handle_t mgr = fx_open(MANAGER_PROTOCOL);
+    zx_handle_t other = fx_open(MANAGER_PROTOCOL);
+    fx_start_kernel("k");
+    fx_sleep_until(FX_SEC(1));
+    uint32_t txid = fx_send_suspend(mgr, true, ZX_HANDLE_INVALID);
+    fx_sleep_until(FX_SEC(2));
+    FX_CHECK(fx_watch(other, &watcher[0]) == ZX_OK); /* served once the main thread is free */
+    watcher_reply_boot = zx_clock_get_boot();
+    reply[0] = fx_wait_suspend(mgr, txid, ZX_TIME_INFINITE);
+}
+
+static void add_busy_process(void)
+{
+    zx_handle_t busy, t;
+    cr_assert_eq(kernel_process_create(fx.container_job, "busy", &busy), ZX_OK);
+    kernel_thread_opts_t daemon = {.daemon = true};
+    cr_assert_eq(kernel_thread_create(busy, "burner", burn_15s, NULL, &daemon, &t), ZX_OK);
+    zx_handle_close(t);
+    zx_handle_close(busy);
+}
+
+Test(suspend, slow_thread_blocks_the_main_thread_v5w)
+{
+    fx_init("v5w");
+    add_busy_process();
+    cr_assert_eq(fx_run(slow_thread), SIM_END_COMPLETE);
+    ASSERT_ST(reply[0].status, ZX_OK);
+    cr_assert_eq(fx_phase(MANAGER_PHASE_JOB_FROZEN, 1)->time_mono_ns, FX_SEC(15));
+    cr_assert_geq(watcher_reply_boot, FX_SEC(15), "R12: the request waited for the freeze");
+    cr_assert_eq(fx_count(MANAGER_EV_LOG, "SUSPEND_WATCHDOG"), 0u);
+}
+
+Test(suspend, slow_thread_logs_the_v6_watchdog)
+{
+    fx_init("v6");
+    add_busy_process();
+    cr_assert_eq(fx_run(slow_thread), SIM_END_COMPLETE);
+    ASSERT_ST(reply[0].status, ZX_OK);
+    cr_assert_eq(fx_phase(MANAGER_PHASE_JOB_FROZEN, 1)->time_mono_ns, FX_SEC(15));
+    cr_assert_geq(watcher_reply_boot, FX_SEC(15));
+    cr_assert_eq(fx_count(MANAGER_EV_LOG, "[SUSPEND_WATCHDOG] Timeout waiting"), 1u,
+                 "100 slices of 100 ms: one line at ~11 s");
+    cr_assert_eq(fx_count(MANAGER_EV_LOG, "Name: 'burner', Process: 'busy'"), 1u);
+}

@@ -36,17 +36,17 @@ static zx_status_t v1_proxy_wake_channel(manager_t *m, fidl_proxy_wake_channel_r
     channel_proxy_t *proxy = manager_alloc(m, sizeof(*proxy));
     *proxy = (channel_proxy_t){.container_channel = req->container_channel,
                                .remote_channel = req->remote_channel,
-                               .message_counter = req->resume_event,
+                               .resume_event = req->resume_event,
                                .name = manager_strdup(m, req->name)};
     req->container_channel = req->remote_channel = req->resume_event = ZX_HANDLE_INVALID;
 
     wake_sources_t *ws = &m->suspend_context.wake_sources;
     kmutex_lock(&ws->lock);
     zx_koid_t koid;
-    if (manager_koid(proxy->message_counter, &koid) != ZX_OK)
+    if (manager_koid(proxy->resume_event, &koid) != ZX_OK)
         MANAGER_PANIC("called `Result::unwrap()` on an `Err` value (resume_event koid)");
     zx_handle_t dup;
-    if (zx_handle_duplicate(proxy->message_counter, ZX_RIGHT_SAME_RIGHTS, &dup) != ZX_OK)
+    if (zx_handle_duplicate(proxy->resume_event, ZX_RIGHT_SAME_RIGHTS, &dup) != ZX_OK)
         MANAGER_PANIC("failed");
     wake_sources_insert(m, ws, koid, dup, proxy->name, RUNNER_SIGNAL);
     kmutex_unlock(&ws->lock);
@@ -61,10 +61,12 @@ static zx_status_t v1_proxy_wake_channel(manager_t *m, fidl_proxy_wake_channel_r
 
 /* forward_message() of V1 (proxy.rs @804a80a3) for the remote-to-container direction, where
  * `event` is Some(resume_event). */
-static zx_status_t v1_forward_message(zx_signals_t signals, zx_handle_t read_channel,
-                                      zx_handle_t write_channel, zx_handle_t event,
-                                      uint8_t *bytes, zx_handle_t *handles, const char *name)
+static zx_status_t v1_forward_message(zx_signals_t signals, channel_proxy_t *proxy,
+                                      uint8_t *bytes, zx_handle_t *handles)
 {
+    zx_handle_t read_channel = proxy->remote_channel, write_channel = proxy->container_channel;
+    zx_handle_t event = proxy->resume_event;
+    const char *name = proxy->name;
     manager_trace_duration(MANAGER_EV_FORWARD_MESSAGE, 0, 0, name, true);
     zx_status_t st = ZX_OK;
     if (signals & ZX_CHANNEL_READABLE) {
@@ -104,20 +106,6 @@ out:
     return st;
 }
 
-/* `for event in watchers.iter() { event.signal_peer(clear, set)?; }` (caller holds the lock). */
-static zx_status_t v1_notify_watchers(manager_t *m, zx_signals_t clear, zx_signals_t set,
-                                      const char *what)
-{
-    (void)what;
-    wake_watchers_t *w = &m->suspend_context.wake_watchers;
-    for (size_t i = 0; i < w->count; i++) {
-        zx_status_t st = zx_object_signal_peer(w->handles[i], clear, set);
-        if (st != ZX_OK)
-            return st;
-    }
-    return ZX_OK;
-}
-
 /* V1 logs the sources that woke the container and replies without a reason. */
 static char *v1_resume_reason(manager_t *m, wake_sources_t *ws, const size_t *order,
                               const zx_wait_item_t *items, size_t count,
@@ -146,7 +134,7 @@ const manager_variant_ops_t manager_variant_v1 = {
     .serves_remove_wake_source = false,
     .serves_create_pager = false,
     .wake_deadline = suspend_deadline_infinite,
-    .notify_watchers = v1_notify_watchers,
+    .notify_watchers = suspend_watchers_propagate,
     .wait_thread = suspend_wait_thread_infinite,
     .resume_reason = v1_resume_reason,
     .lease_logs = false,
