@@ -4,7 +4,8 @@
  * suspending between messages; every message must be read, handled and decremented, the
  * counter must end at 0, the stats must match the records, and no invariant may fire. The
  * same world is then run twice (same fingerprint) and with the random strategy under two
- * seeds (each passes its invariants; the seed and strategy are printed to replay it). */
+ * seeds (each passes its invariants; the seed and strategy are printed to replay it); each
+ * compared run has a process of its own (fixture_in_child). */
 #include "world_fixture.h"
 
 static const world_thread_config_t threads[] = {
@@ -89,21 +90,18 @@ Test(autosuspend, poisson_stream_for_sixty_seconds, .timeout = 120)
     world_destroy(w);
 }
 
+/* Each run in its own process (fixture_in_child); returns its fingerprint. */
 static uint64_t fingerprint_of(const char *strategy, uint64_t seed, size_t *violations)
 {
     world_config_t c = autosuspend_config(&stream);
     world_run_opts_t o = fixture_opts(10 * SEC);
     o.strategy = strategy;
     o.seed = seed;
-    world_t *w = fixture_run(&c, &o);
-    uint64_t f = world_results(w)->fingerprint;
-    *violations = fixture_violations(w, NULL);
-    if (*violations) {
+    fixture_outcome_t out = fixture_in_child(&c, &o, NULL, NULL);
+    *violations = out.violations[0];
+    if (*violations)
         fprintf(stderr, "replay: strategy=%s seed=%" PRIu64 "\n", strategy, seed);
-        fixture_dump(w);
-    }
-    world_destroy(w);
-    return f;
+    return out.fingerprint;
 }
 
 Test(autosuspend, same_config_seed_and_strategy_give_the_same_fingerprint, .timeout = 120)

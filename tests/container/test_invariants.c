@@ -3,7 +3,8 @@
  * sleeps) on v1, whose `?` on the watcher loop aborts the resume, against v5w, which prunes
  * the dead watcher; and R8 (a process killed while suspend_job waits for its threads) by
  * scanning the kill time across suspend_job on v5w, whose wait for SUSPENDED never ends for a
- * dead thread, against v6, which also accepts TERMINATED. */
+ * dead thread, against v6, which also accepts TERMINATED (each kill time runs in a process of its
+ * own: fixture_in_child). */
 #include "world_fixture.h"
 
 static const world_proxy_config_t touch = {
@@ -83,11 +84,9 @@ static size_t run_r8(const char *variant, int64_t kill_ns, size_t *no_reply)
     c.timeline = timeline;
     c.timeline_count = 2;
     world_run_opts_t o = fixture_opts(20 * SEC);
-    world_t *w = fixture_run(&c, &o);
-    size_t n = fixture_violations(w, "no_deadlock");
-    *no_reply = fixture_violations(w, "suspend_gets_reply");
-    world_destroy(w);
-    return n;
+    fixture_outcome_t out = fixture_in_child(&c, &o, "no_deadlock", "suspend_gets_reply");
+    *no_reply = out.violations[1];
+    return out.violations[0];
 }
 
 Test(invariants, r8_process_dying_mid_suspend_deadlocks_v5w_not_v6, .timeout = 120)

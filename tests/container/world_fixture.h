@@ -7,6 +7,8 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <wakesim/manager.h>
 #include <wakesim/world.h>
@@ -87,6 +89,53 @@ static inline void fixture_watcher_saw(world_t *w, size_t i, const char *want)
     memcpy(got, rec->observations, rec->count);
     got[rec->count] = '\0';
     cr_expect_str_eq(got, want, "watcher %zu saw \"%s\", want \"%s\"", i, got, want);
+}
+
+/* What a run in a child process reports back. */
+typedef struct fixture_outcome {
+    uint64_t fingerprint;
+    uint64_t violations[2]; /* counts of the two invariants the caller asked about */
+    int32_t rc;             /* world_run's result */
+} fixture_outcome_t;
+
+/* Runs `config` in a forked child and returns its fingerprint and the counts of violations of
+ * invariants `a` and `b` (NULL = all). Tests that compare several runs use it so that every run
+ * has a process of its own: a second run in one process trips ASan on the stacks of tasks the
+ * first run left parked (the engine unmaps coroutine stacks without clearing their shadow;
+ * reported with a reproduction, as the manager's tests do in manager_fixture.h). */
+static inline fixture_outcome_t fixture_in_child(const world_config_t *config,
+                                                 const world_run_opts_t *opts, const char *a,
+                                                 const char *b)
+{
+    int fds[2];
+    cr_assert_eq(pipe(fds), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        close(fds[0]);
+        fixture_outcome_t out = {0};
+        world_t *w = NULL;
+        out.rc = world_run(config, opts, &w, NULL, 0);
+        if (out.rc == 0) {
+            out.fingerprint = world_results(w)->fingerprint;
+            out.violations[0] = fixture_violations(w, a);
+            out.violations[1] = fixture_violations(w, b);
+        }
+        world_destroy(w);
+        ssize_t n = write(fds[1], &out, sizeof(out));
+        _exit(n == (ssize_t)sizeof(out) ? 0 : 1);
+    }
+    close(fds[1]);
+    fixture_outcome_t out = {.rc = -1};
+    ssize_t n = read(fds[0], &out, sizeof(out));
+    close(fds[0]);
+    int wstatus = 0;
+    waitpid(pid, &wstatus, 0);
+    cr_assert(n == (ssize_t)sizeof(out) && WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0,
+              "the child run failed (status %d)", wstatus);
+    cr_assert_eq(out.rc, 0, "world_run in the child: %d", out.rc);
+    return out;
 }
 
 #endif /* WAKESIM_TESTS_CONTAINER_WORLD_FIXTURE_H */
