@@ -361,7 +361,9 @@ typedef struct world_run_opts {
 
 /* Builds the world for `config`, runs it to the end and records the results. Returns 0 or a
  * SIM_E* error (SIM_ENOMEM, SIM_EINVAL with a message in `err` for an inconsistent config).
- * The run's sim_t stays alive until world_destroy, for sinks and inspection. */
+ * The run's sim_t stays alive until world_destroy, for sinks and inspection. On an error found
+ * before anything was built `*out` is NULL; on a later one it is set: pass it to world_destroy
+ * (which accepts NULL). Must be called outside any task; blocks the host until the run ends. */
 int world_run(const world_config_t *config, const world_run_opts_t *opts, world_t **out,
               char *err, size_t err_size);
 const world_results_t *world_results(const world_t *w);
