@@ -264,3 +264,50 @@ Test(lib, same_scenario_same_fingerprint)
     cr_assert_neq(c, 0u);
     cr_assert_eq(c, d, "random seed 42: %016" PRIx64 " vs %016" PRIx64, c, d);
 }
+
+/* ---- manager_start ---------------------------------------------------------------------- */
+
+Test(lib, variants_and_unknown_variant)
+{
+    const char *const *names = manager_variant_names();
+    cr_assert_str_eq(names[0], "v5w", "the default comes first");
+    cr_assert_str_eq(names[1], "v1");
+    cr_assert_str_eq(names[2], "v6");
+    cr_assert_null(names[3]);
+    cr_assert(manager_variant_exists("v6"));
+    cr_assert_not(manager_variant_exists("v4"));
+    cr_assert_not(manager_variant_exists(NULL));
+
+    fx_init("v5w");
+    zx_handle_t svc_client, svc_server, outgoing = ZX_HANDLE_INVALID;
+    cr_assert_eq(zx_channel_create(0, &svc_client, &svc_server), ZX_OK);
+    manager_config_t config = {.variant = "v4", .svc = svc_client};
+    manager_t *m = NULL;
+    ASSERT_ST(manager_start(fx.root, &config, &outgoing, &m), ZX_ERR_INVALID_ARGS);
+    cr_assert_null(m);
+    cr_assert_eq(outgoing, ZX_HANDLE_INVALID);
+    zx_signals_t observed = 0;
+    zx_object_wait_one(svc_server, 0, 0, &observed);
+    cr_assert(observed & ZX_CHANNEL_PEER_CLOSED, "svc is consumed on errors too");
+}
+
+static void outgoing_closed(void)
+{
+    zx_handle_t mgr = fx_open(MANAGER_PROTOCOL);
+    zx_handle_t container_end, remote_end, counter;
+    fx_proxy(mgr, "p", &container_end, &remote_end, &counter, NULL);
+    fx_sleep_until(FX_MSEC(1));
+    zx_handle_close(fx.outgoing); /* the directory's client goes: the stream of requests ends */
+    fx_sleep_until(FX_MSEC(2));
+    seen[0] = fx_signals(remote_end);
+    zx_handle_close(mgr); /* for_each_concurrent completes with its last connection */
+    zx_object_wait_one(remote_end, ZX_CHANNEL_PEER_CLOSED, FX_SEC(1), &seen[1]);
+}
+
+Test(lib, runner_exits_when_its_last_connection_ends)
+{
+    fx_init("v5w");
+    cr_assert_eq(fx_run(outgoing_closed), SIM_END_COMPLETE);
+    cr_assert_not(seen[0] & ZX_CHANNEL_PEER_CLOSED, "a connection still open keeps it serving");
+    cr_assert(seen[1] & ZX_CHANNEL_PEER_CLOSED, "main returned: the process exited");
+}

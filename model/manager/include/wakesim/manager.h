@@ -40,8 +40,9 @@ bool manager_variant_exists(const char *name);
 typedef struct manager_config {
     const char *variant; /* NULL = the default ("v5w"); must be one of manager_variant_names */
     /* Client end of the runner's namespace /svc (a channel speaking fidl_directory_open_req).
-     * Moved into the runner's process; ZX_HANDLE_INVALID = the runner has no /svc, so every
-     * connect_to_protocol fails, as upstream's does when the capability is not routed. */
+     * Moved into the runner's process (consumed by manager_start on every path, errors
+     * included); ZX_HANDLE_INVALID = the runner has no /svc, so every connect_to_protocol
+     * fails, as upstream's does when the capability is not routed. */
     zx_handle_t svc;
 } manager_config_t;
 
@@ -105,6 +106,8 @@ const char *manager_trace_kind_name(uint32_t kind);
  *            "suspend_successes_count", "suspend_failures_count", "suspend_duration_boot_ns"),
  *            arg[0] = the new count, or for the histogram the value inserted.
  *   REQUEST  a request dispatched by a serve loop: arg[0] = method ordinal, arg[1] = txid.
+ *   REPLY    a reply the runner wrote as a server: arg[0] = method ordinal, arg[1] = txid,
+ *            status = the channel write's status (a failed write shut the channel down).
  * Upstream trace events carry the proxy's name (or the source's) in `text`; SUSPEND_KERNEL
  * carries the thread koid in arg[0]. */
 typedef enum manager_log_level {
