@@ -178,8 +178,13 @@ static void load_phases(loader_t *ld, json_obj_t *o, expect_suspend_t *s)
     json_obj_t po;
     if (!json_get_object(o, "phases", JSON_OPTIONAL, &po))
         return;
-    for (int k = 1; k < EXPECT_PHASE_SLOTS; k++)
-        loader_bounds_ns(ld, &po, expect_phase_names[k], &s->phases[k]);
+    for (int k = 1; k < EXPECT_PHASE_SLOTS; k++) {
+        const cJSON *node = json_obj_get(&po, expect_phase_names[k], JSON_OPTIONAL);
+        if (cJSON_IsNull(node))
+            s->phase_absent[k] = true;
+        else
+            loader_bounds_ns(ld, &po, expect_phase_names[k], &s->phases[k]);
+    }
     json_obj_end(&po); /* an unknown phase gets the list of phases and a hint */
 }
 
@@ -519,6 +524,8 @@ static void describe_suspend(const expect_suspend_t *s, char *buf, size_t size)
         append(buf, size, &n, "%s suspend_time%s", n > base ? "," : "", b);
     }
     for (int k = 1; k < EXPECT_PHASE_SLOTS; k++) {
+        if (s->phase_absent[k])
+            append(buf, size, &n, "%s no %s", n > base ? "," : "", expect_phase_names[k]);
         if (!s->phases[k].has_min && !s->phases[k].has_max)
             continue;
         bounds_text(&s->phases[k], true, b, sizeof(b));

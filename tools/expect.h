@@ -102,6 +102,7 @@ typedef struct expect_suspend {
     size_t reason_count;
     expect_bounds_t suspend_time;                /* the reply's suspend_time */
     expect_bounds_t phases[EXPECT_PHASE_SLOTS];  /* phase time minus sent_ns */
+    bool phase_absent[EXPECT_PHASE_SLOTS];       /* null: the phase must not happen */
 } expect_suspend_t;
 
 typedef struct expect_watcher {

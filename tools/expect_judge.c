@@ -235,9 +235,15 @@ static bool judge_phases(const expect_suspend_t *s, const world_suspend_record_t
                          expect_verdict_t *v)
 {
     for (int k = 1; k < EXPECT_PHASE_SLOTS; k++) {
+        int64_t t = k == EXPECT_PHASE_REPLY_RECEIVED ? r->reply_received_ns : r->phase_ns[k];
+        if (s->phase_absent[k] && t >= 0) {
+            char at[32];
+            expect_format_ns(t - r->sent_ns, at, sizeof(at));
+            return fail(v, "suspend %d: phase %s happened, at +%s", i, expect_phase_names[k],
+                        at);
+        }
         if (!bounded(&s->phases[k]))
             continue;
-        int64_t t = k == EXPECT_PHASE_REPLY_RECEIVED ? r->reply_received_ns : r->phase_ns[k];
         if (t < 0)
             return fail(v, "suspend %d: phase %s did not happen", i, expect_phase_names[k]);
         char m[120];

@@ -45,6 +45,9 @@ typedef struct scenario {
     const char *name;        /* the file name without directories and ".json" */
     const char *description;
     const char *manager;     /* "manager", NULL = the default variant */
+    const char *const *run_on; /* "run_on": the variants the test suite runs the file on (its
+                                  expectations say what holds on each); 0 = just `manager` */
+    size_t run_on_count;
     uint64_t seed;
     const char *strategy;    /* "fifo", "random" or "replay" */
     const uint8_t *schedule; /* "replay": the recorded choices (sim_choices bytes) */

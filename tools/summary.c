@@ -14,14 +14,16 @@
 #include <string.h>
 
 #define WIDTH 100
+#define SUSPENDS_SHOWN 20 /* the first and the last 10 attempts of a long run */
 
 /* Prints `prefix`, then `text` wrapped at spaces to WIDTH columns (a word longer than a line
- * is cut); continuation lines are indented by the prefix's width. */
-static void print_wrapped(FILE *out, const char *prefix, const char *text)
+ * is cut); continuation lines are indented by `indent` columns. */
+static void print_indented(FILE *out, const char *prefix, size_t indent, const char *text)
 {
-    size_t indent = strlen(prefix), room = indent < WIDTH - 20 ? WIDTH - indent : 20;
     fputs(prefix, out);
     for (bool first = true; first || *text; first = false) {
+        size_t used = first ? strlen(prefix) : indent;
+        size_t room = used < WIDTH - 20 ? WIDTH - used : 20;
         size_t len = strlen(text), cut = len;
         if (len > room) {
             cut = room;
@@ -35,6 +37,12 @@ static void print_wrapped(FILE *out, const char *prefix, const char *text)
         while (*text == ' ')
             text++;
     }
+}
+
+/* print_indented with continuation lines under the text's start. */
+static void print_wrapped(FILE *out, const char *prefix, const char *text)
+{
+    print_indented(out, prefix, strlen(prefix), text);
 }
 
 bool summary_passed(const run_report_t *rep)
@@ -68,11 +76,15 @@ static void print_header(FILE *out, const run_report_t *rep)
     summary_count(rep, &held, &failed, &skipped);
     char end[32];
     expect_format_ns(r->end_time_ns, end, sizeof(end));
-    fprintf(out, "scenario   %s (%s)\n", sc->name, sc->path);
+    char name[1200];
+    snprintf(name, sizeof(name), "%s (%s)", sc->name, sc->path);
+    print_wrapped(out, "scenario   ", name);
     print_wrapped(out, "           ", sc->description);
-    fprintf(out, "run        seed %" PRIu64 ", manager %s, strategy %s; ended at %s (%s) after %"
-            PRIu64 " events\n", rep->seed, rep->manager, rep->strategy, end,
-            rep->interrupted ? "interrupted" : sim_end_name(r->end), r->events);
+    char run[256];
+    snprintf(run, sizeof(run), "seed %" PRIu64 ", manager %s, strategy %s; ended at %s (%s) "
+             "after %" PRIu64 " events", rep->seed, rep->manager, rep->strategy, end,
+             rep->interrupted ? "interrupted" : sim_end_name(r->end), r->events);
+    print_wrapped(out, "run        ", run);
     fprintf(out, "verdict    %s: %zu of %zu expectations hold",
             summary_passed(rep) ? "PASS" : rep->interrupted ? "FAIL (interrupted)" : "FAIL", held,
             held + failed);
@@ -108,25 +120,30 @@ static void print_suspends(FILE *out, const world_results_t *r)
     fprintf(out, "\nsuspend attempts: %zu%s\n", r->suspend_count,
             r->suspend_count ? " (phase times after each request)" : "");
     for (size_t i = 0; i < r->suspend_count; i++) {
+        if (i == SUSPENDS_SHOWN / 2 && r->suspend_count > SUSPENDS_SHOWN) {
+            fprintf(out, "  ... %zu more (every attempt is in --json)\n",
+                    r->suspend_count - SUSPENDS_SHOWN);
+            i = r->suspend_count - SUSPENDS_SHOWN / 2;
+        }
         const world_suspend_record_t *s = &r->suspends[i];
-        char at[32], took[32], st[32];
+        char at[32], took[32] = "", st[32] = "", line[1400];
         expect_format_ns(s->sent_ns, at, sizeof(at));
-        fprintf(out, "  #%zu at %s: %s%s", i, at, scenario_result_names[s->result],
-                s->result == WORLD_SUSPEND_NO_REPLY
-                    ? (s->channel_closed ? " (channel closed)" : " (run ended first)") : "");
-        if (s->reply_received_ns >= 0) {
+        if (s->reply_received_ns >= 0)
             expect_format_ns(s->reply_received_ns - s->sent_ns, took, sizeof(took));
-            fprintf(out, " after %s", took);
-        }
-        if (s->has_suspend_time) {
+        if (s->has_suspend_time)
             expect_format_ns(s->suspend_time_ns, st, sizeof(st));
-            fprintf(out, ", suspend_time %s", st);
-        }
-        if (s->has_resume_reason)
-            fprintf(out, ", resume_reason \"%.60s%s\"\n", s->resume_reason,
-                    strlen(s->resume_reason) > 60 ? "..." : "");
-        else
-            fprintf(out, "%s\n", s->result == WORLD_SUSPEND_OK ? ", resume_reason null" : "");
+        snprintf(line, sizeof(line), "#%zu at %s: %s%s%s%s%s%s%s%s%s", i, at,
+                 scenario_result_names[s->result],
+                 s->result != WORLD_SUSPEND_NO_REPLY ? ""
+                 : s->channel_closed                 ? " (channel closed)"
+                                                     : " (run ended first)",
+                 took[0] ? " after " : "", took, st[0] ? ", suspend_time " : "", st,
+                 s->has_resume_reason ? ", resume_reason \"" : "",
+                 s->has_resume_reason ? s->resume_reason : "",
+                 s->has_resume_reason                 ? "\""
+                 : s->result == WORLD_SUSPEND_OK      ? ", resume_reason null"
+                                                      : "");
+        print_indented(out, "  ", 6, line);
         print_phases(out, s);
     }
 }
@@ -138,15 +155,15 @@ static void print_watchers(FILE *out, const scenario_t *sc, const world_results_
     fprintf(out, "\nwatchers\n");
     for (size_t i = 0; i < sc->world.watcher_count; i++) {
         const world_watcher_record_t *w = &r->watchers[i];
-        char saw[WIDTH];
-        expect_format_watcher(w->observations, w->count, saw, sizeof(saw) - 24);
-        fprintf(out, "  %-16.16s %s%s", sc->world.watchers[i].name, saw,
-                w->total > w->count ? " ..." : "");
-        if (w->total > 0) {
-            char last[32];
+        /* The first observations, cut to leave room for the name and the totals. */
+        char saw[48], last[32] = "";
+        expect_format_watcher(w->observations, w->count, saw, sizeof(saw));
+        if (w->total > 0)
             expect_format_ns(w->last_ns, last, sizeof(last));
-            fprintf(out, " (%zu, last at %s)", w->total, last);
-        }
+        fprintf(out, "  %-16.16s %s%s", sc->world.watchers[i].name, saw,
+                w->total > w->count && !strstr(saw, "...") ? " ..." : "");
+        if (w->total > 0)
+            fprintf(out, " (%zu, the last at %s)", w->total, last);
         fprintf(out, "%s\n", w->closed ? ", closed" : "");
     }
 }
@@ -171,18 +188,34 @@ static void count_messages(const world_results_t *r, int proxy, message_counts_t
     }
 }
 
+/* A time with 4 significant digits ("8.81s", "202.9us"), for columns; --json has them exact. */
+static void format_short_ns(int64_t ns, char *buf, size_t size)
+{
+    static const struct {
+        const char *unit;
+        double ns;
+    } units[] = {{"s", 1e9}, {"ms", 1e6}, {"us", 1e3}};
+    for (size_t k = 0; k < sizeof(units) / sizeof(units[0]); k++) {
+        if ((double)ns >= units[k].ns) {
+            snprintf(buf, size, "%.4g%s", (double)ns / units[k].ns, units[k].unit);
+            return;
+        }
+    }
+    snprintf(buf, size, "%" PRId64 "ns", ns);
+}
+
 static void print_latency(FILE *out, const world_results_t *r, expect_metric_t metric,
                           int64_t *values)
 {
     size_t n = expect_latency_values(r, metric, -1, values);
     if (n == 0)
         return;
-    /* At most 2 + 19 + 10 + 4 * 17 = 99 columns: times print in at most 12 characters. */
+    /* At most 2 + 19 + 10 + 4 * 14 = 87 columns: times print in at most 8 characters. */
     fprintf(out, "  %-19s n %-7zu", expect_metric_names[metric], n);
     for (int k = EXPECT_STAT_P50; k < EXPECT_STAT_COUNT; k++) {
         char t[32];
-        expect_format_ns(expect_percentile(values, n, expect_stat_pct[k]), t, sizeof(t));
-        fprintf(out, "  %s %-*s", expect_stat_names[k], k + 1 < EXPECT_STAT_COUNT ? 12 : 0, t);
+        format_short_ns(expect_percentile(values, n, expect_stat_pct[k]), t, sizeof(t));
+        fprintf(out, "  %s %-*s", expect_stat_names[k], k + 1 < EXPECT_STAT_COUNT ? 8 : 0, t);
     }
     fputc('\n', out);
 }
@@ -237,13 +270,14 @@ static void print_file_reads(FILE *out, const scenario_t *sc, const world_result
 
 static void print_stats(FILE *out, const world_results_t *r)
 {
-    fprintf(out, "\nkernel suspend stats: success %" PRIu64 ", fail %" PRIu64 ", wakeups %" PRIu64
-            ", last_resume_reason ", r->success_count, r->fail_count, r->wakeup_count);
-    if (r->has_last_resume_reason)
-        fprintf(out, "\"%.40s%s\"\n", r->last_resume_reason,
-                strlen(r->last_resume_reason) > 40 ? "..." : "");
-    else
-        fprintf(out, "null\n");
+    char line[1300];
+    snprintf(line, sizeof(line), "success %" PRIu64 ", fail %" PRIu64 ", wakeups %" PRIu64
+             ", last_resume_reason %s%s%s", r->success_count, r->fail_count, r->wakeup_count,
+             r->has_last_resume_reason ? "\"" : "",
+             r->has_last_resume_reason ? r->last_resume_reason : "null",
+             r->has_last_resume_reason ? "\"" : "");
+    fputc('\n', out);
+    print_indented(out, "kernel suspend stats: ", 2, line);
 }
 
 static void print_expectations(FILE *out, const run_report_t *rep)

@@ -16,6 +16,7 @@
 #include <cjson/cJSON.h>
 
 #include "cli_run.h"
+#include "scenario.h"
 
 #define DATA      WAKESIM_SOURCE_DIR "/tests/tools/data/scenarios/"
 #define SCENARIOS WAKESIM_SOURCE_DIR "/scenarios/"
@@ -101,25 +102,40 @@ static void assert_width(const char *text, const char *what)
     }
 }
 
-Test(cmd_run, every_scenario_passes, .timeout = 600)
+/* Runs `path` on `manager` (NULL: the scenario's own) and expects a pass; returns 1. */
+static size_t run_passes(const char *path, const char *manager)
+{
+    char args[1024];
+    snprintf(args, sizeof(args), "run %s%s%s", path, manager ? " --manager " : "",
+             manager ? manager : "");
+    cli_run(&r, args);
+    cr_expect_eq(r.status, 0, "%s exited %d:\n%s%s", args, r.status, r.out, r.err);
+    cr_expect(strstr(r.out, "verdict    PASS: "), "%s:\n%s", args, r.out);
+    assert_width(r.out, args);
+    return 1;
+}
+
+/* Every scenario under scenarios/ (one level of folders) passes on each variant of its
+ * "run_on" (a regression states what holds on each variant, so both directions are checked). */
+Test(cmd_run, every_scenario_passes_on_its_variants, .timeout = 600)
 {
     glob_t g;
-    cr_assert_eq(glob(SCENARIOS "*.json", GLOB_NOSORT | GLOB_NOCHECK, NULL, &g), 0);
-    cr_assert_eq(glob(SCENARIOS "*/*.json", GLOB_APPEND, NULL, &g), 0);
-    size_t ran = 0;
+    cr_assert_eq(glob(SCENARIOS "*/*.json", 0, NULL, &g), 0);
+    size_t runs = 0;
     for (size_t i = 0; i < g.gl_pathc; i++) {
-        if (strchr(g.gl_pathv[i], '*'))
-            continue; /* GLOB_NOCHECK's pattern: no top-level scenarios */
-        char args[1024];
-        snprintf(args, sizeof(args), "run %s", g.gl_pathv[i]);
-        cli_run(&r, args);
-        cr_expect_eq(r.status, 0, "%s exited %d:\n%s%s", g.gl_pathv[i], r.status, r.out, r.err);
-        cr_expect(strstr(r.out, "verdict    PASS: "), "%s:\n%s", g.gl_pathv[i], r.out);
-        assert_width(r.out, g.gl_pathv[i]);
-        ran++;
+        json_problems_t probs;
+        json_problems_init(&probs, 0);
+        scenario_t *sc;
+        cr_assert_eq(scenario_load(g.gl_pathv[i], &probs, &sc), 0, "%s", g.gl_pathv[i]);
+        json_problems_deinit(&probs);
+        for (size_t k = 0; k < sc->run_on_count; k++)
+            runs += run_passes(g.gl_pathv[i], sc->run_on[k]);
+        if (sc->run_on_count == 0)
+            runs += run_passes(g.gl_pathv[i], NULL);
+        scenario_destroy(sc);
     }
     globfree(&g);
-    cr_assert_geq(ran, 24);
+    cr_assert_geq(runs, 40);
 }
 
 Test(cmd_run, a_failing_expectation_exits_1_and_says_why)

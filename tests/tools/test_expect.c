@@ -158,7 +158,10 @@ Test(expect, suspend_time_and_phases)
           "suspend 0: suspend_time 4ms (expected <= 1ms)");
     fails("{\"suspend\": 0, \"phases\": {\"woken\": {\"max\": \"1ms\"}}}",
           "suspend 0: woken at +4.5ms (expected <= 1ms)");
+    fails("{\"suspend\": 0, \"phases\": {\"woken\": null}}",
+          "suspend 0: phase woken happened, at +4.5ms");
     suspends[0].phase_ns[MANAGER_PHASE_WOKEN] = -1;
+    holds("{\"suspend\": 0, \"phases\": {\"woken\": null}}");
     fails("{\"suspend\": 0, \"phases\": {\"woken\": {\"max\": \"1ms\"}}}",
           "suspend 0: phase woken did not happen");
     suspends[0].has_suspend_time = false;

@@ -123,6 +123,15 @@ Test(scenario, run_parameters)
     cr_assert_eq(sc->events_max, 5000);
 }
 
+Test(scenario, run_on_lists_variants_once)
+{
+    load_ok("{\"description\": \"d\", \"run_on\": [\"v5w\", \"v1\"]}");
+    cr_assert_eq(sc->run_on_count, 2);
+    cr_assert_str_eq(sc->run_on[1], "v1");
+    load_fails("{\"description\": \"d\", \"run_on\": [\"v1\", \"v1\"]}",
+               E("1:39: $.run_on[1]: expected each variant once, got \"v1\" again"));
+}
+
 Test(scenario, replay_needs_a_schedule_and_decodes_it)
 {
     load_ok("{\"description\": \"d\", \"strategy\": \"replay\", \"schedule\": \"0102\"}");
@@ -787,7 +796,7 @@ Test(scenario, unknown_top_level_key_gets_a_hint)
                E("1:22: $.wake_source: unknown key \"wake_source\"; expected one of \"$schema\", "
                  "\"container\", \"costs\", \"description\", \"disk\", \"events_max\", "
                  "\"expectations\", \"files\", \"invariants\", \"manager\", \"proxies\", "
-                 "\"schedule\", \"seed\", \"strategy\", \"system\", \"time_limit\", \"timeline\", "
+                 "\"run_on\", \"schedule\", \"seed\", \"strategy\", \"system\", \"time_limit\", \"timeline\", "
                  "\"wake_sources\", \"watchers\", \"workloads\" (did you mean "
                  "\"wake_sources\"?)"));
 }
