@@ -19,7 +19,9 @@
  * Deviations: the component framework is not modelled, so ServiceFs is a loop over
  * fidl_directory_open_req messages on the outgoing directory channel (unknown protocols and
  * malformed open requests are dropped, closing their server end), and ComponentRunner.Start
- * carries the container's job instead of starting a kernel component (fidl.h). main()'s
+ * carries the container's job instead of starting a kernel component (fidl.h). A message of a
+ * known method that carries the response flag is treated as a decode error (it ends the
+ * connection), a message of an unknown method is dropped like `_ => {}`. main()'s
  * privacy-consent and scheduler-role calls have no observable effect here and are left out.
  */
 #include <string.h>

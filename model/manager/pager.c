@@ -17,7 +17,9 @@
  * Deviation: upstream maps the transfer VMO and fills the mapping; mappings are not modelled,
  * so each pager thread stages bytes in a buffer of TRANSFER_VMO_SIZE and zx_vmo_writes the
  * whole pages into the transfer VMO right before zx_pager_supply_pages (SupplyHelper). The
- * extra write charges zx_vmo_write's cost where upstream has memory stores.
+ * extra write charges zx_vmo_write's cost where upstream has memory stores. Pager::terminate
+ * (a USER packet per thread) has no caller in the runner; the pager thread still ends on a USER
+ * packet as upstream's does.
  */
 #include <stdio.h>
 #include <string.h>
@@ -154,7 +156,8 @@ pager_t *pager_new(manager_t *m)
     return pager;
 }
 
-/* Pager::allocate_filesystem_id / add_filesystem / remove_filesystem. */
+/* Port of Pager::add_filesystem() (the id came from allocate_filesystem_id in
+ * filesystem_new). */
 static void add_filesystem(pager_t *pager, filesystem_t *fs)
 {
     manager_t *m = pager->m;
@@ -182,6 +185,7 @@ static filesystem_t *find_filesystem(pager_t *pager, uint32_t id, size_t *index)
     return NULL;
 }
 
+/* Port of Pager::remove_filesystem(). */
 static void remove_filesystem(pager_t *pager, filesystem_t *fs)
 {
     kmutex_lock(&pager->filesystems_lock);
@@ -205,7 +209,8 @@ size_t pager_file_count(const pager_t *pager)
 
 /* ---- SupplyHelper --------------------------------------------------------------------------- */
 
-/* Flushes whole pages: stages them into the transfer VMO (the deviation) and supplies them. */
+/* Port of SupplyHelper::supply_pages(): flushes whole pages. Deviation: they are first written
+ * into the transfer VMO (upstream writes through its mapping). */
 static zx_status_t supply_pages(supply_helper_t *sh)
 {
     if (sh->buf_len < sh->page_size)
@@ -225,8 +230,8 @@ static zx_status_t supply_pages(supply_helper_t *sh)
     return ZX_OK;
 }
 
-/* Zeroes `len` bytes: the partial page in the buffer, whole pages from the zero VMO, then the
- * remaining partial page in the buffer. */
+/* Port of SupplyHelper::zero(): the partial page in the buffer, whole pages from the zero VMO,
+ * then the remaining partial page in the buffer. */
 static zx_status_t supply_zero(supply_helper_t *sh, uint64_t len)
 {
     uint64_t unaligned = sh->buf_len % sh->page_size;
@@ -253,7 +258,8 @@ static zx_status_t supply_zero(supply_helper_t *sh, uint64_t len)
     return ZX_OK;
 }
 
-/* fill_buf with the read closure: `amount` bytes of the backing VMO at `phys_offset`. */
+/* Port of SupplyHelper::fill_buf() with receive_pager_packet's closure: reads as much of
+ * `wanted` as the buffer takes from the backing VMO at `phys_offset`. */
 static zx_status_t fill_buf(supply_helper_t *sh, zx_handle_t backing_vmo, uint64_t phys_offset,
                             uint64_t wanted, uint64_t *amount)
 {
@@ -266,7 +272,8 @@ static zx_status_t fill_buf(supply_helper_t *sh, zx_handle_t backing_vmo, uint64
     return supply_pages(sh);
 }
 
-/* Zeroes out to at least `end`, then pads to a page boundary and supplies those pages. */
+/* Port of SupplyHelper::finish(): zeroes out to at least `end`, then pads to a page boundary
+ * and supplies those pages. */
 static zx_status_t supply_finish(supply_helper_t *sh, uint64_t end)
 {
     uint64_t byte_offset = sh->offset + sh->buf_len;
@@ -277,7 +284,8 @@ static zx_status_t supply_finish(supply_helper_t *sh, uint64_t end)
     return supply_zero(sh, end - byte_offset);
 }
 
-/* Fails the request up to `end`; the pager is fussy about statuses, so it is always IO. */
+/* Port of SupplyHelper::fail_to(): fails the request up to `end`; the pager is fussy about
+ * statuses, so it is always IO. */
 static void supply_fail_to(supply_helper_t *sh, uint64_t end, zx_status_t error)
 {
     if (sh->offset >= end)
@@ -313,11 +321,13 @@ static filesystem_t *filesystem_new(pager_t *pager, zx_handle_t backing_vmo,
     return fs;
 }
 
+/* Port of Filesystem::port_key_for_inode(): (id << 32) | inode. */
 static uint64_t port_key_for_inode(const filesystem_t *fs, uint32_t inode)
 {
     return ((uint64_t)fs->id << 32) | inode;
 }
 
+/* Port of Filesystem::watch_for_zero_children(). */
 static zx_status_t watch_for_zero_children(filesystem_t *fs, zx_handle_t vmo, uint32_t inode)
 {
     return zx_object_wait_async(vmo, fs->pager->port, port_key_for_inode(fs, inode),
