@@ -27,7 +27,6 @@
 void records_setup(world_t *w)
 {
     world_records_t *r = &w->rec;
-    r->frozen_since_ns = -1;
     size_t n = w->opts.sample_count;
     r->sample_timers = world_alloc(n * sizeof(*r->sample_timers));
     r->sample_values = world_alloc(n * sizeof(*r->sample_values));
@@ -99,7 +98,6 @@ static void thaw(world_t *w)
     for (size_t i = 0; i < r->resume_pending_count; i++)
         w->res.messages[r->resume_pending[i]].container_resumed_ns = now;
     r->resume_pending_count = 0;
-    r->frozen_since_ns = -1;
     r->last_change_ns = now;
     invariants_frozen(w, false);
 }
@@ -113,7 +111,7 @@ static void on_token(world_t *w, const sim_trace_event_t *ev, bool created)
         world_grow((void **)&r->tokens, &r->token_capacity, r->token_count + 1, sizeof(zx_koid_t));
         r->tokens[r->token_count++] = ev->object;
         if (r->token_count == 1) {
-            r->frozen_since_ns = r->last_change_ns = ev->time_boot_ns;
+            r->last_change_ns = ev->time_boot_ns;
             invariants_frozen(w, true);
         }
         return;
@@ -182,8 +180,6 @@ static void on_phase(world_t *w, const sim_trace_event_t *ev)
     int64_t phase = ev->arg[0], attempt = ev->arg[1];
     if (attempt <= 0)
         return;
-    if ((uint64_t)attempt > r->last_attempt)
-        r->last_attempt = (uint32_t)attempt;
     if (phase == MANAGER_PHASE_WAIT_BEGUN)
         r->runner_attempt_waiting = (uint32_t)attempt;
     else if (phase == MANAGER_PHASE_WOKEN && r->runner_attempt_waiting == (uint32_t)attempt)

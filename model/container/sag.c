@@ -167,7 +167,6 @@ static void take_lease(world_t *w, zx_handle_t ch, uint32_t txid, const fidl_tak
     if (req->has_name)
         memcpy(lease->name, req->name, sizeof(lease->name));
     w->sag.leases++;
-    w->sag.leases_ever++;
     sim_timer_cancel(w->s, &w->sag.suspend_timer);
     world_trace(w, WORLD_EV_LEASE, koid, 1, w->sag.leases, 0, 0, lease->name);
     if (kernel_task_spawn("sag:lease", lease_main, lease) != ZX_OK)

@@ -244,7 +244,6 @@ void timeline_setup(world_t *w)
     world_timeline_t *tl = &w->tl;
     entries_build(w);
     tl->job = world_give_dup(w->container_job, w->platform_proc);
-    tl->self = world_give_dup(w->platform_proc, w->platform_proc);
     tl->svc = world_give(tl->svc, w->platform_proc);
     tl->payload = world_alloc(ZX_CHANNEL_MAX_MSG_BYTES);
     tl->poisson_payload = world_alloc(ZX_CHANNEL_MAX_MSG_BYTES);

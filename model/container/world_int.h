@@ -75,7 +75,6 @@ typedef struct sag_conn sag_conn_t;
 typedef struct world_sag {
     zx_handle_t dir;           /* SAG process: server end of its outgoing directory */
     uint32_t leases;           /* leases held now */
-    uint64_t leases_ever;      /* leases handed out since the start */
     world_system_state_t state;
     int64_t suspended_at_boot_ns;
     sim_timer_t suspend_timer; /* boot clock: no lease for system_suspend_delay_ns */
@@ -196,7 +195,6 @@ typedef struct world_timeline {
     zx_handle_t kctl, sctl;   /* platform: write ends of the kernel's command channels */
     zx_handle_t svc;          /* platform: client end of the platform's /svc */
     zx_handle_t job;          /* platform: the container job (spawns) */
-    zx_handle_t self;         /* platform: its own process (HAL and reader threads) */
     uint8_t *payload;         /* the driver's message buffer */
     uint8_t *poisson_payload; /* the Poisson thread's */
     int64_t *poisson_next_ns; /* per stream: next arrival (boot) */
@@ -209,14 +207,12 @@ typedef struct world_records {
     size_t container_count, container_capacity;
     zx_koid_t *tokens;          /* open suspend tokens on container processes */
     size_t token_count, token_capacity;
-    int64_t frozen_since_ns;    /* -1 while thawed */
     int64_t last_change_ns;     /* last freeze or thaw */
     size_t *id_to_record;       /* per message id: its record, SIZE_MAX if never sent */
     size_t id_count, id_capacity;
     size_t *resume_pending;     /* messages sent while frozen, waiting for the thaw */
     size_t resume_pending_count, resume_pending_capacity;
     uint32_t runner_attempt_waiting; /* attempt in object_wait_many (phase 7 without 8), or 0 */
-    uint32_t last_attempt;           /* highest attempt number seen */
     sim_timer_t *sample_timers;
     int64_t *sample_values;
     /* message_wakes_container */
