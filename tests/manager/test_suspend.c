@@ -493,3 +493,47 @@ Test(suspend, slow_thread_logs_the_v6_watchdog)
                  "100 slices of 100 ms: one line at ~11 s");
     cr_assert_eq(fx_count(MANAGER_EV_LOG, "Name: 'burner', Process: 'busy'"), 1u);
 }
+
+/* R8: the thread suspend_job waits for dies instead (killed mid-burst). */
+static zx_handle_t busy_w; /* world: the busy process */
+
+static void killed_while_waited(void)
+{
+    zx_handle_t mgr = fx_open(MANAGER_PROTOCOL);
+    fx_start_kernel("k");
+    fx_sleep_until(FX_SEC(1));
+    uint32_t txid = fx_send_suspend(mgr, true, ZX_HANDLE_INVALID);
+    fx_sleep_until(FX_SEC(5));
+    zx_task_kill(busy_w);
+    reply[0] = fx_wait_suspend(mgr, txid, FX_SEC(40));
+}
+
+static void add_killable_busy_process(void)
+{
+    zx_handle_t busy, t;
+    cr_assert_eq(kernel_process_create(fx.container_job, "busy", &busy), ZX_OK);
+    kernel_thread_opts_t daemon = {.daemon = true};
+    cr_assert_eq(kernel_thread_create(busy, "burner", burn_15s, NULL, &daemon, &t), ZX_OK);
+    zx_handle_close(t);
+    busy_w = fx_give(busy);
+}
+
+Test(suspend, r8_thread_dying_mid_wait_hangs_v5w)
+{
+    fx_init("v5w");
+    add_killable_busy_process();
+    cr_assert_eq(fx_run(killed_while_waited), SIM_END_COMPLETE);
+    ASSERT_ST(reply[0].status, ZX_ERR_TIMED_OUT);
+    cr_assert_null(fx_phase(MANAGER_PHASE_JOB_FROZEN, 1), "waits for SUSPENDED forever");
+}
+
+Test(suspend, r8_thread_dying_mid_wait_accepted_v6)
+{
+    fx_init("v6");
+    add_killable_busy_process();
+    cr_assert_eq(fx_run(killed_while_waited), SIM_END_COMPLETE);
+    ASSERT_ST(reply[0].status, ZX_OK);
+    cr_assert_not(reply[0].resp.is_error);
+    cr_assert_eq(fx_phase(MANAGER_PHASE_JOB_FROZEN, 1)->time_mono_ns, FX_SEC(5),
+                 "TERMINATED ends V6's wait");
+}
