@@ -22,7 +22,15 @@
 #include <unistd.h>
 
 #if SIM_ASAN
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
+/* A stack whose last frames never returned (a finished task switches away from inside the
+ * scheduler; a task parked when the run ends is never resumed) keeps ASan's poisoning of those
+ * frames. Clear it whenever a stack is mapped, reused or unmapped, or the next user of the same
+ * addresses (a later task, or a later run in this process) trips over stale shadow. */
+#define STACK_UNPOISON(addr, size) ASAN_UNPOISON_MEMORY_REGION((addr), (size))
+#else
+#define STACK_UNPOISON(addr, size) ((void)(addr), (void)(size))
 #endif
 
 static size_t page_size(void)
@@ -49,6 +57,7 @@ static sim_task_t *stack_map(size_t usable)
         munmap(map, total);
         return NULL;
     }
+    STACK_UNPOISON(map + page, usable);
     sim_task_t *t = (sim_task_t *)(map + total - header);
     t->stack_map = map;
     t->stack_map_size = total;
@@ -67,6 +76,7 @@ static sim_task_t *task_obtain(sim_t *s, size_t stack_size)
         sim_task_t *t = *pp;
         if (t->stack_map_size == usable + page) {
             *pp = t->next_ready;
+            STACK_UNPOISON(t->stack_map + page, t->stack_size);
             return t;
         }
     }
@@ -271,6 +281,7 @@ void sim__task_free_all(sim_t *s)
     while (t) {
         sim_task_t *next = t->next_all;
         sim__free(t->name);
+        STACK_UNPOISON(t->stack_map + page_size(), t->stack_size);
         munmap(t->stack_map, t->stack_map_size); /* the struct lives in this mapping */
         t = next;
     }
