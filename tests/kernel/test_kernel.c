@@ -103,7 +103,7 @@ static void wait_forever(void *arg)
     zx_object_wait_one(ev, ZX_EVENT_SIGNALED, ZX_TIME_INFINITE, &observed);
 }
 
-static void make_channel(void *arg)
+static void make_objects(void *arg)
 {
     (void)arg;
     zx_handle_t a, b;
@@ -122,7 +122,7 @@ Test(kernel, runs_in_one_process_leave_no_stale_stack_state)
         cr_assert_eq(kernel_process_create(kernel_root_job(k), "p", &p), ZX_OK);
         kernel_thread_opts_t daemon = {.daemon = true};
         cr_assert_eq(kernel_thread_create(p, "parked", wait_forever, NULL, &daemon, &t), ZX_OK);
-        cr_assert_eq(kernel_thread_create(p, "worker", make_channel, NULL, NULL, &t), ZX_OK);
+        cr_assert_eq(kernel_thread_create(p, "worker", make_objects, NULL, NULL, &t), ZX_OK);
         cr_assert_eq(sim_run(s), SIM_END_COMPLETE, "run %d", run);
         kernel_destroy(k);
         sim_destroy(s);
