@@ -584,6 +584,31 @@ static void describe_latency(const loader_t *ld, const expect_latency_t *l, char
     }
 }
 
+static void describe_stats(const expect_stats_t *s, char *buf, size_t size)
+{
+    const struct {
+        const char *name;
+        const expect_bounds_t *b;
+        bool durations;
+    } items[] = {{"success_count", &s->success, false}, {"fail_count", &s->fail, false},
+                 {"wakeup_count", &s->wakeup, false}, {"last_time_in_sleep", &s->sleep_ns, true},
+                 {"last_time_in_suspend_operations", &s->operations_ns, true}};
+    char b[80];
+    size_t n = 0;
+    append(buf, size, &n, "suspend stats:");
+    size_t base = n;
+    for (size_t k = 0; k < sizeof(items) / sizeof(items[0]); k++) {
+        if (!items[k].b->has_min && !items[k].b->has_max)
+            continue;
+        bounds_text(items[k].b, items[k].durations, b, sizeof(b));
+        append(buf, size, &n, "%s %s%s", n > base ? "," : "", items[k].name, b);
+    }
+    if (s->has_last_reason)
+        append(buf, size, &n, "%s last_resume_reason %s%s%s", n > base ? "," : "",
+               s->last_reason ? "\"" : "", s->last_reason ? s->last_reason : "null",
+               s->last_reason ? "\"" : "");
+}
+
 /* A description for an expectation the file did not describe. */
 static const char *describe(loader_t *ld, const expect_t *e)
 {
@@ -609,7 +634,7 @@ static const char *describe(loader_t *ld, const expect_t *e)
                  b);
         break;
     case EXPECT_STATS:
-        snprintf(buf, sizeof(buf), "kernel suspend stats");
+        describe_stats(&e->u.stats, buf, sizeof(buf));
         break;
     case EXPECT_NO_VIOLATIONS:
         snprintf(buf, sizeof(buf), "no invariant violated");
