@@ -1,5 +1,6 @@
-/* scenario_int.h - What the scenario loader's files share (scenario.c, scenario_timeline.c,
- * expect.c): the loader's state and its helpers for names, references, signals and bounds.
+/* scenario_int.h - What the scenario loader's files share (scenario.c, scenario_decl.c,
+ * scenario_timeline.c, expect.c): the loader's state and its helpers (loader.c) for names,
+ * references, signals and bounds.
  *
  * Every helper reports its own problem through json_doc (file:line:col, JSON path, "expected
  * ..., got ...") and returns false, so the callers stay straight-line and keep walking.
@@ -66,7 +67,8 @@ bool loader_bounds_count(loader_t *ld, json_obj_t *obj, const char *key, int64_t
 /* Adds a counter sample for an expectation; *index is its position in scenario->samples. */
 bool loader_sample(loader_t *ld, int proxy, int64_t at_ns, size_t *index);
 
-/* Section loaders, each given the top-level cursor. */
+/* Section loaders, each given the top-level cursor, called in this order. */
+void decl_load(loader_t *ld, json_obj_t *top);
 void timeline_load(loader_t *ld, json_obj_t *top);
 void workloads_load(loader_t *ld, json_obj_t *top);
 void expect_load(loader_t *ld, json_obj_t *top);

@@ -285,7 +285,7 @@ Test(cmd_run, db_records_the_run_and_its_expectations)
     unlink(wal);
 }
 
-Test(cmd_run, sigint_stops_the_run_and_prints_what_happened, .timeout = 120)
+Test(cmd_run, sigint_stops_the_run_and_prints_what_happened)
 {
     char out_path[] = "/tmp/wakesim-test-sigint-XXXXXX";
     int fd = mkstemp(out_path);
