@@ -50,7 +50,8 @@ typedef struct expect_bounds {
 
 /* Message latencies: intervals between two times of world_message_record_t. */
 #define EXPECT_LATENCY_METRICS(X)                                                              \
-    X(SENT_TO_FORWARDED, "sent_to_forwarded")   /* sent -> counter incremented by the proxy */ \
+    X(SENT_TO_COUNTED, "sent_to_counted")       /* sent -> the proxy incremented the counter */\
+    X(SENT_TO_FORWARDED, "sent_to_forwarded")   /* sent -> written into the container's end */ \
     X(SENT_TO_RESUMED, "sent_to_resumed")       /* sent -> the container ran again */          \
     X(SENT_TO_READ, "sent_to_read")             /* sent -> read by the container's handler */  \
     X(SENT_TO_HANDLED, "sent_to_handled")       /* sent -> handled: wake-to-handled latency */ \

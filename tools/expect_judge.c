@@ -126,8 +126,11 @@ static void metric_times(const world_message_record_t *m, expect_metric_t metric
     *from = metric == EXPECT_METRIC_READ_TO_HANDLED ? m->read_by_container_ns : m->sent_ns;
     *to = -1;
     switch (metric) {
-    case EXPECT_METRIC_SENT_TO_FORWARDED:
+    case EXPECT_METRIC_SENT_TO_COUNTED:
         *to = m->counter_incremented_ns;
+        break;
+    case EXPECT_METRIC_SENT_TO_FORWARDED:
+        *to = m->forwarded_ns;
         break;
     case EXPECT_METRIC_SENT_TO_RESUMED:
         *to = m->container_resumed_ns;

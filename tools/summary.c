@@ -170,7 +170,7 @@ static void print_watchers(FILE *out, const scenario_t *sc, const world_results_
 
 /* Messages of one proxy that reached each point of their life. */
 typedef struct message_counts {
-    uint64_t sent, forwarded, read, handled, decremented;
+    uint64_t sent, counted, forwarded, read, handled, decremented;
 } message_counts_t;
 
 static void count_messages(const world_results_t *r, int proxy, message_counts_t *c)
@@ -181,7 +181,8 @@ static void count_messages(const world_results_t *r, int proxy, message_counts_t
         if (m->proxy != proxy)
             continue;
         c->sent += m->sent_ns >= 0;
-        c->forwarded += m->counter_incremented_ns >= 0;
+        c->counted += m->counter_incremented_ns >= 0;
+        c->forwarded += m->forwarded_ns >= 0;
         c->read += m->read_by_container_ns >= 0;
         c->handled += m->handled_ns >= 0;
         c->decremented += m->decremented_ns >= 0;
@@ -465,6 +466,7 @@ static void json_messages(jb_t *jb, cJSON *top, const scenario_t *sc, const worl
         if (!o)
             break;
         jb_u64(jb, o, "sent", c.sent);
+        jb_u64(jb, o, "counted", c.counted);
         jb_u64(jb, o, "forwarded", c.forwarded);
         jb_u64(jb, o, "read", c.read);
         jb_u64(jb, o, "handled", c.handled);

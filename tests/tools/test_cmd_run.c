@@ -313,4 +313,35 @@ Test(cmd_run, sigint_stops_the_run_and_prints_what_happened)
     cr_assert(strstr(out, "verdict    FAIL (interrupted)"), "stdout: %s", out);
 }
 
+/* scenarios/README.md shows a scenario's summary: it must be what `wakesim run` prints today.
+ * WAKESIM_UPDATE_GOLDEN=1 rewrites the block (review the diff, as with golden files). */
+Test(cmd_run, the_readme_shows_the_current_output)
+{
+    static const char marker[] =
+        "`wakesim run scenarios/suspend/clean_resume_by_message.json` prints:\n\n```\n";
+    const char *readme_path = SCENARIOS "README.md";
+    static char readme[262144];
+    cli_slurp(readme_path, readme, sizeof(readme));
+    char *start = strstr(readme, marker);
+    cr_assert_not_null(start, "no sample output in %s", readme_path);
+    start += strlen(marker);
+    char *end = strstr(start, "```");
+    cr_assert_not_null(end);
+    /* The summary shows the path as given: run from the source tree, as the README does. */
+    cr_assert_eq(chdir(WAKESIM_SOURCE_DIR), 0);
+    cli_run(&r, "run scenarios/suspend/clean_resume_by_message.json");
+    cr_assert_eq(r.status, 0);
+    if (getenv("WAKESIM_UPDATE_GOLDEN")) {
+        FILE *f = fopen(readme_path, "w");
+        cr_assert_not_null(f);
+        fprintf(f, "%.*s%s%s", (int)(start - readme), readme, r.out, end);
+        fclose(f);
+        return;
+    }
+    size_t len = (size_t)(end - start);
+    cr_assert(strlen(r.out) == len && memcmp(r.out, start, len) == 0,
+              "scenarios/README.md shows another output than today's:\n%s\n"
+              "(refresh with WAKESIM_UPDATE_GOLDEN=1 and review the diff)", r.out);
+}
+
 #endif /* WAKESIM_HAVE_WORLD */

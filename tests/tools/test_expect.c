@@ -61,12 +61,12 @@ static void setup(void)
     for (int i = 0; i < 4; i++) {
         /* Messages of proxy 0 handled 1, 2, 3 and 4 ms after they were sent. */
         messages[i] = (world_message_record_t){
-            .proxy = 0, .sent_ns = 100, .counter_incremented_ns = 200,
+            .proxy = 0, .sent_ns = 100, .counter_incremented_ns = 200, .forwarded_ns = 210,
             .read_by_container_ns = 300, .handled_ns = 100 + (i + 1) * 1000000LL,
             .decremented_ns = -1, .container_resumed_ns = 250};
     }
     messages[4] = (world_message_record_t){.proxy = 1, .sent_ns = 100, .handled_ns = -1,
-                                           .counter_incremented_ns = -1,
+                                           .counter_incremented_ns = -1, .forwarded_ns = -1,
                                            .read_by_container_ns = -1, .decremented_ns = -1,
                                            .container_resumed_ns = -1};
     res.messages = messages;
@@ -225,6 +225,8 @@ Test(expect, latency_percentiles_are_nearest_rank)
           "p99 is 4ms (expected <= 3ms) over 4 messages");
     fails("{\"latency\": \"sent_to_handled\", \"proxy\": \"b\", \"p50\": {\"max\": \"3ms\"}}",
           "no message has both times of sent_to_handled");
+    holds("{\"latency\": \"sent_to_counted\", \"max\": {\"min\": 100, \"max\": 100}}");
+    holds("{\"latency\": \"sent_to_forwarded\", \"max\": {\"min\": 110, \"max\": 110}}");
     fails("{\"latency\": \"sent_to_decremented\", \"count\": {\"min\": 1}}",
           "0 (expected >= 1) messages were measured");
 }
