@@ -1,12 +1,11 @@
 /* test_cmd_run.c - `wakesim run FILE`: usage errors exit 2, an invalid scenario exits 3 before
- * anything runs, I/O errors 4; with the container world built, every scenario under scenarios/
- * passes (exit 0), a failing expectation exits 1, the summary fits 100 columns, --json prints
+ * anything runs, I/O errors 4; every scenario under scenarios/ passes (exit 0) on each variant
+ * of its run_on, a failing expectation exits 1, the summary fits 100 columns, --json prints
  * exactly one JSON object with the documented keys, runs are deterministic, --db records the
  * run and its expectations, and SIGINT stops a run without losing what was traced.
  *
  * Method: run the built executable as a user would (cli_run.h, or fork/exec for SIGINT) and
- * check exit codes and output; parse --json with cJSON and --db files with SQLite. Tests that
- * need the world are compiled only when tools link model/container (WAKESIM_HAVE_WORLD). */
+ * check exit codes and output; parse --json with cJSON and --db files with SQLite. */
 #include <criterion/criterion.h>
 #include <fcntl.h>
 #include <glob.h>
@@ -75,17 +74,6 @@ Test(cmd_run, a_missing_file_exits_4)
     cr_assert_str_eq(r.err, "wakesim: error: /nonexistent.json: cannot read: No such file or "
                             "directory\n");
 }
-
-#if !WAKESIM_HAVE_WORLD
-
-Test(cmd_run, without_the_world_a_valid_scenario_exits_4)
-{
-    cli_run(&r, "run " EXAMPLES "action_send.json");
-    cr_assert_eq(r.status, 4);
-    cr_assert(strstr(r.err, "built without the container world"), "stderr: %s", r.err);
-}
-
-#else
 
 /* ---- Runs ------------------------------------------------------------------------------------ */
 
@@ -344,4 +332,3 @@ Test(cmd_run, the_readme_shows_the_current_output)
               "(refresh with WAKESIM_UPDATE_GOLDEN=1 and review the diff)", r.out);
 }
 
-#endif /* WAKESIM_HAVE_WORLD */
