@@ -285,10 +285,10 @@ static int report(const run_report_t *rep, bool json)
     return 0;
 }
 
-/* Judges the expectations on the finished world into `verdicts` and prints; returns the exit
- * code. */
+/* Judges the expectations on the finished world into `verdicts` (then sets *judged) and
+ * prints; returns the exit code. */
 static int judge(const scenario_t *sc, const run_opts_t *o, world_t *w,
-                 expect_verdict_t *verdicts)
+                 expect_verdict_t *verdicts, bool *judged)
 {
     const char *manager = scenario_manager(sc, o->manager);
     run_outcome_t out;
@@ -304,11 +304,19 @@ static int judge(const scenario_t *sc, const run_opts_t *o, world_t *w,
     }
     for (size_t i = 0; i < sc->expect_count; i++)
         expect_judge(&sc->expects[i], &out, &verdicts[i]);
+    *judged = true;
+    size_t size;
+    const uint8_t *choices = sim_choices(world_sim(w), &size);
+    char *schedule = NULL;
     run_report_t rep = {.scenario = sc, .outcome = &out, .verdicts = verdicts,
                         .seed = o->has_seed ? o->seed : sc->seed, .manager = manager,
                         .strategy = o->strategy ? o->strategy : sc->strategy,
                         .interrupted = stopped};
-    int rc = report(&rep, o->json);
+    int rc = sim_choices_to_hex(choices, size, &schedule);
+    rep.schedule = schedule;
+    if (rc == 0)
+        rc = report(&rep, o->json);
+    free(schedule);
     bool passed = summary_passed(&rep);
     outcome_free(&out);
     if (rc != 0) {
@@ -336,9 +344,9 @@ static int run_loaded(const scenario_t *sc, const run_opts_t *o, const char *byt
     world_t *w = NULL;
     if (code < 0)
         code = execute(sc, o, &ctx, &w);
-    bool judged = code < 0;
+    bool judged = false;
     if (code < 0)
-        code = judge(sc, o, w, verdicts);
+        code = judge(sc, o, w, verdicts, &judged);
     if (ctx.db) {
         int db_code = db_close(&ctx, sc, judged ? verdicts : NULL);
         code = db_code >= 0 && code != CLI_EXIT_INVALID ? db_code : code;

@@ -569,6 +569,7 @@ static void json_header(jb_t *jb, cJSON *top, const run_report_t *rep)
     jb_str(jb, top, "fingerprint", fp);
     jb_u64(jb, top, "events", r->events);
     jb_i64(jb, top, "end_time_ns", r->end_time_ns);
+    jb_str(jb, top, "schedule", rep->schedule ? rep->schedule : "");
 }
 
 cJSON *summary_json(const run_report_t *rep)

@@ -20,6 +20,7 @@ typedef struct run_report {
     const char *manager;
     const char *strategy;
     bool interrupted;                 /* SIGINT stopped the run: the verdict is "fail" */
+    const char *schedule;             /* the run's scheduling choices in hex, for "replay" */
 } run_report_t;
 
 /* Whether the run passes: not interrupted and every expectation that applies holds. */

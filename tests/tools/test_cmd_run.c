@@ -229,6 +229,34 @@ Test(cmd_run, same_scenario_seed_and_strategy_give_the_same_fingerprint)
     free(c);
 }
 
+/* A random run's recorded schedule, replayed from a scenario file, reproduces the run. */
+Test(cmd_run, a_recorded_schedule_replays_the_run)
+{
+    cJSON *j = run_json("run " EXAMPLES "expect_suspend.json --json --strategy random --seed 5");
+    char *fp = strdup(member(j, "fingerprint")->valuestring);
+    const char *schedule = member(j, "schedule")->valuestring;
+    cr_assert_gt(strlen(schedule), 0, "a random run with concurrent threads makes choices");
+    char path[] = "/tmp/wakesim-test-replay-XXXXXX.json";
+    int fd = mkstemps(path, 5);
+    FILE *f = fdopen(fd, "w");
+    char text[16384];
+    cli_slurp(EXAMPLES "expect_suspend.json", text, sizeof(text));
+    char *brace = strchr(text, '{');
+    fprintf(f, "{\"strategy\": \"replay\", \"seed\": 5, \"schedule\": \"%s\",%s", schedule,
+            brace + 1);
+    fclose(f);
+    cJSON_Delete(j);
+    char args[256];
+    snprintf(args, sizeof(args), "run %s --json", path);
+    j = run_json(args);
+    unlink(path);
+    cr_assert_str_eq(member(j, "strategy")->valuestring, "replay");
+    cr_assert_str_eq(member(j, "fingerprint")->valuestring, fp);
+    cr_assert_str_eq(member(j, "verdict")->valuestring, "pass");
+    cJSON_Delete(j);
+    free(fp);
+}
+
 Test(cmd_run, manager_option_selects_the_variant)
 {
     cJSON *j = run_json("run " EXAMPLES "action_send.json --json --manager v6");
