@@ -209,7 +209,8 @@ Test(expect, file_read_status_head_and_checksum)
           "the read returned ZX_ERR_IO: no bytes to check");
     fails("{\"file_read\": \"f\", \"status\": \"ZX_ERR_IO\"}",
           "the read returned ZX_OK (expected ZX_ERR_IO)");
-    fails("{\"file_read\": \"f\", \"read\": 2, \"status\": \"ZX_OK\"}", "the file was read 2 times");
+    fails("{\"file_read\": \"f\", \"read\": 2, \"status\": \"ZX_OK\"}",
+          "the file was read 2 times");
     fails("{\"file_read\": \"f\", \"checksum\": 1}",
           "the checksum is 0000000000abcdef (expected 0000000000000001)");
 }

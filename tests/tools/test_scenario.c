@@ -71,7 +71,7 @@ static void load_fails(const char *text, const char *want)
 
 #define E(line) "wakesim: error: t.json:" line "\n"
 
-/* ---- Good files and defaults ---------------------------------------------------------------- */
+/* ---- Good files and defaults ----------------------------------------------------------------- */
 
 Test(scenario, minimal_file_has_the_documented_defaults)
 {
@@ -216,7 +216,7 @@ Test(scenario, bad_cost_names_and_jitter)
                  "\"zx_port_wait\", got \"Port Wait\""));
 }
 
-/* ---- The container -------------------------------------------------------------------------- */
+/* ---- The container --------------------------------------------------------------------------- */
 
 Test(scenario, container_with_processes_threads_and_wake_locks)
 {
@@ -297,7 +297,7 @@ Test(scenario, autosuspend_keys_need_autosuspend)
                  "\"container_job\", \"mode\", \"wake_locks\""));
 }
 
-/* ---- Proxies, sources, watchers, files -------------------------------------------------------- */
+/* ---- Proxies, sources, watchers, files ------------------------------------------------------- */
 
 Test(scenario, proxies_with_every_knob)
 {
@@ -399,7 +399,7 @@ Test(scenario, files_need_a_disk_and_sorted_extents)
                  "logical_start (5), got 5"));
 }
 
-/* ---- Timeline --------------------------------------------------------------------------------- */
+/* ---- Timeline -------------------------------------------------------------------------------- */
 
 static const char *world_kind_text(world_action_kind_t kind)
 {
@@ -581,7 +581,7 @@ Test(scenario, workload_stop_after_start)
                  "before it"));
 }
 
-/* ---- Expectations ----------------------------------------------------------------------------- */
+/* ---- Expectations ---------------------------------------------------------------------------- */
 
 static const char every_expectation[] =
     "{\"description\": \"every expectation\","
@@ -778,7 +778,8 @@ Test(scenario, file_read_contents_checks)
 {
     load_fails("{\"description\": \"d\", \"disk\": {\"block_count\": 1}, \"files\": [{\"name\": "
                "\"f\", \"size\": 1}], \"expectations\": [{\"file_read\": \"f\", \"starts_with\": "
-               "\"a\", \"starts_with_hex\": \"61\"}, {\"file_read\": \"f\", \"checksum\": \"xyz\"}, "
+               "\"a\", \"starts_with_hex\": \"61\"}, {\"file_read\": \"f\", \"checksum\": "
+               "\"xyz\"}, "
                "{\"file_read\": \"f\", \"status\": \"ZX_ERR_OI\"}]}",
                E("1:143: $.expectations[0].starts_with_hex: expected \"starts_with\" or "
                  "\"starts_with_hex\", got both")
@@ -788,7 +789,7 @@ Test(scenario, file_read_contents_checks)
                  "or \"ZX_ERR_IO\", got \"ZX_ERR_OI\" (did you mean \"ZX_ERR_IO\"?)"));
 }
 
-/* ---- Top level and robustness ------------------------------------------------------------------ */
+/* ---- Top level and robustness ---------------------------------------------------------------- */
 
 Test(scenario, unknown_top_level_key_gets_a_hint)
 {
@@ -796,7 +797,8 @@ Test(scenario, unknown_top_level_key_gets_a_hint)
                E("1:22: $.wake_source: unknown key \"wake_source\"; expected one of \"$schema\", "
                  "\"container\", \"costs\", \"description\", \"disk\", \"events_max\", "
                  "\"expectations\", \"files\", \"invariants\", \"manager\", \"proxies\", "
-                 "\"run_on\", \"schedule\", \"seed\", \"strategy\", \"system\", \"time_limit\", \"timeline\", "
+                 "\"run_on\", \"schedule\", \"seed\", \"strategy\", \"system\", \"time_limit\", "
+                 "\"timeline\", "
                  "\"wake_sources\", \"watchers\", \"workloads\" (did you mean "
                  "\"wake_sources\"?)"));
 }
