@@ -526,7 +526,7 @@ static void suspend_frozen(manager_t *m, fidl_suspend_container_req_t *payload,
     char *resume_reason = wait_for_wake(m, attempt);
 
     lease_log(m, "Pre-acquire wake lease");
-    st = kernels_acquire_wake_lease(m, container_job); /* .await? */
+    st = kernels_acquire_wake_lease(m, container_job); /* .await */
     if (st != ZX_OK) {
         manager_free(m, resume_reason);
         fail_err(out, st);
