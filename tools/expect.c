@@ -363,7 +363,7 @@ static void load_status(loader_t *ld, const cJSON *node, expect_file_read_t *f)
             return;
         }
     }
-    const char *hint = loader_suggest(s, status_names, count);
+    const char *hint = json_suggest(s, status_names, count);
     json_doc_report(ld->doc, node, "expected a zx_status_t name such as \"ZX_OK\" or "
                     "\"ZX_ERR_IO\", got \"%.40s\"%s%s%s", s, hint ? " (did you mean \"" : "",
                     hint ? hint : "", hint ? "\"?)" : "");

@@ -1476,19 +1476,26 @@ static size_t edit_distance(const char *a, const char *b)
     return d[la][lb];
 }
 
-/* ` (did you mean "x"?)` for the first closest name at most two edits away; nothing when the
- * edits would rewrite most of the name (an "id" is not a typo of "at"). */
-static void sb_suggest(strbuf_t *sb, const char *word, const char *const *names, size_t count)
+const char *json_suggest(const char *word, const char *const *names, size_t count)
 {
     const char *best = NULL;
     size_t best_distance = 3;
     for (size_t k = 0; k < count; k++) {
+        if (!names[k])
+            continue;
         size_t distance = edit_distance(word, names[k]);
         if (distance < best_distance && distance < strlen(names[k])) {
             best = names[k];
             best_distance = distance;
         }
     }
+    return best;
+}
+
+/* ` (did you mean "x"?)` when json_suggest finds a name. */
+static void sb_suggest(strbuf_t *sb, const char *word, const char *const *names, size_t count)
+{
+    const char *best = json_suggest(word, names, count);
     if (!best)
         return;
     sb_puts(sb, " (did you mean ");

@@ -250,4 +250,9 @@ bool json_get_array(json_obj_t *obj, const char *key, json_need_t need, const cJ
  * object. End it with json_obj_end as any other cursor. */
 bool json_get_object(json_obj_t *obj, const char *key, json_need_t need, json_obj_t *child);
 
+/* The first of `names` (NULL entries skipped) at most two edits from `word` (optimal string
+ * alignment: a swap of neighbours is one edit), and fewer edits than its own length (an "id"
+ * is not a typo of "at"); NULL if none. Borrowed from `names`. Used for "did you mean". */
+const char *json_suggest(const char *word, const char *const *names, size_t count);
+
 #endif /* WAKESIM_TOOLS_JSON_DOC_H */

@@ -90,47 +90,6 @@ bool loader_name(loader_t *ld, json_obj_t *obj, const char *key, json_need_t nee
     return *out != NULL;
 }
 
-/* Optimal string alignment distance, capped for long words (as json_doc's hint). */
-static size_t edit_distance(const char *a, const char *b)
-{
-    enum { LEN_MAX = 64 };
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > LEN_MAX || lb > LEN_MAX)
-        return SIZE_MAX;
-    uint8_t d[LEN_MAX + 1][LEN_MAX + 1];
-    for (size_t i = 0; i <= la; i++)
-        d[i][0] = (uint8_t)i;
-    for (size_t j = 0; j <= lb; j++)
-        d[0][j] = (uint8_t)j;
-    for (size_t i = 1; i <= la; i++) {
-        for (size_t j = 1; j <= lb; j++) {
-            unsigned v = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
-            v = d[i - 1][j] + 1u < v ? d[i - 1][j] + 1u : v;
-            v = d[i][j - 1] + 1u < v ? d[i][j - 1] + 1u : v;
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-                v = d[i - 2][j - 2] + 1u < v ? d[i - 2][j - 2] + 1u : v;
-            d[i][j] = (uint8_t)v;
-        }
-    }
-    return d[la][lb];
-}
-
-const char *loader_suggest(const char *word, const char *const *names, size_t count)
-{
-    const char *best = NULL;
-    size_t best_distance = 3;
-    for (size_t i = 0; i < count; i++) {
-        if (!names[i])
-            continue;
-        size_t distance = edit_distance(word, names[i]);
-        if (distance < best_distance && distance < strlen(names[i])) {
-            best = names[i];
-            best_distance = distance;
-        }
-    }
-    return best;
-}
-
 /* `expected the name of a proxy, got "x" (declared: "a", "b"; did you mean "a"?)` */
 static void report_unknown_ref(loader_t *ld, const cJSON *node, const ref_table_t *t,
                                const char *name)
@@ -148,7 +107,7 @@ static void report_unknown_ref(loader_t *ld, const cJSON *node, const ref_table_
         len += (size_t)snprintf(list + len, sizeof(list) - len, "%s\"%.40s\"",
                                 listed > 1 ? ", " : "", t->names[i]);
     }
-    const char *hint = loader_suggest(name, t->names, t->count);
+    const char *hint = json_suggest(name, t->names, t->count);
     if (listed == 0)
         json_doc_report(ld->doc, node, "expected the name of a %s, got \"%.40s\" (no %s is "
                         "declared)", t->what, name, t->what);

@@ -39,7 +39,6 @@ const char *loader_strdup(loader_t *ld, const char *s);
 
 /* The first of `names` (NULL entries skipped) at most two edits from `word`, as json_doc's
  * "did you mean" (which it does not export); NULL if none is close. */
-const char *loader_suggest(const char *word, const char *const *names, size_t count);
 /* A non-empty string of at most SCENARIO_NAME_LEN_MAX bytes, copied into the arena. */
 bool loader_name(loader_t *ld, json_obj_t *obj, const char *key, json_need_t need,
                  const char **out);
