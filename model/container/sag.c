@@ -15,7 +15,16 @@
  *             sim_mono_resume; platform tasks parked in sag_wait_running continue.
  * A hardware wake while RUNNING without leases restarts the delay: a wakeup that is pending
  * while suspend is entered aborts it (reference 3: boot timers elapse but never wake, so only
- * the hardware actions listed in world.h call sag_hardware_wake). Before the first lease was
+ * the hardware actions listed in world.h call sag_hardware_wake).
+ *
+ * Wake holds. The driver that delivers an interrupt holds its own wake lease until its event
+ * has been handed over; the model gives every hardware wake that hold: the system does not
+ * suspend again until some component takes a lease (normally the runner re-acquiring its
+ * activity lease once its wait returns), or until the system has run for WORLD_WAKE_HOLD_NS with
+ * no lease taken (nothing claimed the wake, e.g. the runner is stuck: the system may sleep
+ * again; the hold counts from the resume, not from the interrupt).
+ * Without the hold a short suspend delay re-suspended the system at the instant of the resume,
+ * before the woken driver had even sent its message, and the message was lost. Before the first lease was
  * ever taken the system does not suspend (it is still booting). The delay and resume timers
  * are engine timers on the boot clock: their callbacks never park.
  */
@@ -23,6 +32,10 @@
 
 #include <stdlib.h>
 #include <string.h>
+
+/* How long a hardware wake holds the running system awake when no component takes a lease:
+ * the interrupt's handover (the runner re-acquires its lease some tens of µs after a wake). */
+#define WORLD_WAKE_HOLD_NS (1000 * 1000)
 
 /* A connection or a lease: the argument of one SAG task. */
 struct sag_conn {
@@ -73,7 +86,7 @@ static void arm_suspend(world_t *w)
 static void suspend_fire(sim_t *s, sim_timer_t *t)
 {
     world_t *w = t->data;
-    if (w->sag.leases || w->sag.state != WORLD_SYSTEM_RUNNING)
+    if (w->sag.leases || w->sag.wake_held || w->sag.state != WORLD_SYSTEM_RUNNING)
         return;
     w->sag.state = WORLD_SYSTEM_SUSPENDED;
     w->sag.suspended_at_boot_ns = sim_now_boot(s);
@@ -90,14 +103,39 @@ static void resume_fire(sim_t *s, sim_timer_t *t)
     world_trace(w, WORLD_EV_SYSTEM_RESUME, 0, sim_now_boot(s) - w->sag.suspended_at_boot_ns, 0,
                 0, 0, NULL);
     sim_waitq_wake_all(s, &w->sag.running, 1);
-    if (!w->sag.leases)
+    if (w->sag.wake_held)
+        sim_timer_start(s, &w->sag.hold_timer, SIM_CLOCK_BOOT, sim_now_boot(s) + WORLD_WAKE_HOLD_NS);
+    else if (!w->sag.leases)
         arm_suspend(w);
+}
+
+/* The hold of a hardware wake ends: a lease was taken, or nothing claimed the wake in time. */
+static void wake_release(world_t *w)
+{
+    if (!w->sag.wake_held)
+        return;
+    w->sag.wake_held = false;
+    sim_timer_cancel(w->s, &w->sag.hold_timer);
+    if (w->sag.state == WORLD_SYSTEM_RUNNING && !w->sag.leases)
+        arm_suspend(w);
+}
+
+static void hold_fire(sim_t *s, sim_timer_t *t)
+{
+    (void)s;
+    wake_release(t->data);
 }
 
 void sag_hardware_wake(world_t *w, const char *cause)
 {
     world_sag_t *g = &w->sag;
     world_trace(w, WORLD_EV_SYSTEM_WAKE, 0, g->state == WORLD_SYSTEM_SUSPENDED, 0, 0, 0, cause);
+    if (!g->leases) {
+        g->wake_held = true;
+        if (g->state == WORLD_SYSTEM_RUNNING) /* else armed when the resume completes */
+            sim_timer_start(w->s, &g->hold_timer, SIM_CLOCK_BOOT,
+                            sim_now_boot(w->s) + WORLD_WAKE_HOLD_NS);
+    }
     if (g->state == WORLD_SYSTEM_SUSPENDED) {
         g->state = WORLD_SYSTEM_RESUMING;
         int64_t resume = w->cfg->system_resume_ns > 0 ? w->cfg->system_resume_ns : 0;
@@ -168,6 +206,7 @@ static void take_lease(world_t *w, zx_handle_t ch, uint32_t txid, const fidl_tak
         memcpy(lease->name, req->name, sizeof(lease->name));
     w->sag.leases++;
     sim_timer_cancel(w->s, &w->sag.suspend_timer);
+    wake_release(w);
     world_trace(w, WORLD_EV_LEASE, koid, 1, w->sag.leases, 0, 0, lease->name);
     if (kernel_task_spawn("sag:lease", lease_main, lease) != ZX_OK)
         SIM_ASSERT(!"out of memory spawning a lease task");
@@ -247,6 +286,7 @@ void sag_setup(world_t *w, zx_handle_t sag_dir_server)
     g->state = WORLD_SYSTEM_RUNNING;
     sim_timer_init(&g->suspend_timer, suspend_fire, w);
     sim_timer_init(&g->resume_timer, resume_fire, w);
+    sim_timer_init(&g->hold_timer, hold_fire, w);
     sim_waitq_init(&g->running);
     world_msgbuf_init(&g->buf);
     g->dir = world_give(sag_dir_server, w->sag_proc);

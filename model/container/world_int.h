@@ -79,6 +79,8 @@ typedef struct world_sag {
     int64_t suspended_at_boot_ns;
     sim_timer_t suspend_timer; /* boot clock: no lease for system_suspend_delay_ns */
     sim_timer_t resume_timer;  /* boot clock: system_resume_ns after a hardware wake */
+    bool wake_held;            /* a hardware wake holds the system awake (sag.c) */
+    sim_timer_t hold_timer;    /* boot clock: the longest a wake holds it, WORLD_WAKE_HOLD_NS */
     sim_waitq_t running;       /* platform tasks waiting for the system to run */
     sag_conn_t *conns;         /* every connection and lease record, freed at destroy */
     world_msgbuf_t buf;        /* the directory task's */
