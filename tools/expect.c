@@ -700,21 +700,7 @@ static bool find_kind(loader_t *ld, const cJSON *node, int *kind)
 
 static void load_managers(loader_t *ld, json_obj_t *o, expect_t *e)
 {
-    const cJSON *arr;
-    if (!json_get_array(o, "managers", JSON_OPTIONAL, &arr))
-        return;
-    const char *const *variants = manager_variant_names();
-    const char **names = loader_alloc(ld, json_count(arr) + 1, sizeof(*names));
-    size_t n = 0;
-    for (const cJSON *it = json_first(arr); names && it; it = json_next(it)) {
-        int k;
-        if (json_as_enum(ld->doc, it, variants, &k))
-            names[n++] = variants[k];
-    }
-    if (n == 0 && json_count(arr) == 0)
-        json_doc_report(ld->doc, arr, "expected at least one manager variant, got []");
-    e->managers = (const char *const *)names;
-    e->manager_count = n;
+    e->manager_count = loader_variant_list(ld, o, "managers", &e->managers);
 }
 
 static bool load_one(loader_t *ld, const cJSON *node, expect_t *e)

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <wakesim/manager.h>
 #include <zircon/types.h>
 
 /* Signals a scenario can name (zircon/types.h values). */
@@ -299,3 +300,31 @@ bool loader_sample(loader_t *ld, int proxy, int64_t at_ns, size_t *index)
     return true;
 }
 
+
+size_t loader_variant_list(loader_t *ld, json_obj_t *o, const char *key, const char *const **out)
+{
+    const cJSON *arr;
+    *out = NULL;
+    if (!json_get_array(o, key, JSON_OPTIONAL, &arr))
+        return 0;
+    const char *const *variants = manager_variant_names();
+    const char **names = loader_alloc(ld, json_count(arr) + 1, sizeof(*names));
+    size_t n = 0;
+    for (const cJSON *it = json_first(arr); names && it; it = json_next(it)) {
+        int k;
+        if (!json_as_enum(ld->doc, it, variants, &k))
+            continue;
+        bool seen = false;
+        for (size_t i = 0; i < n; i++)
+            seen = seen || names[i] == variants[k];
+        if (seen)
+            json_doc_report(ld->doc, it, "expected each variant once, got \"%s\" again",
+                            variants[k]);
+        else
+            names[n++] = variants[k];
+    }
+    if (json_count(arr) == 0)
+        json_doc_report(ld->doc, arr, "expected at least one manager variant, got []");
+    *out = (const char *const *)names;
+    return n;
+}

@@ -114,29 +114,7 @@ static void load_strategy(loader_t *ld, json_obj_t *top)
 /* "run_on": distinct manager variants. */
 static void load_run_on(loader_t *ld, json_obj_t *top)
 {
-    const cJSON *arr;
-    if (!json_get_array(top, "run_on", JSON_OPTIONAL, &arr))
-        return;
-    const char *const *variants = manager_variant_names();
-    const char **names = loader_alloc(ld, json_count(arr) + 1, sizeof(*names));
-    size_t n = 0;
-    for (const cJSON *it = json_first(arr); names && it; it = json_next(it)) {
-        int k;
-        if (!json_as_enum(ld->doc, it, variants, &k))
-            continue;
-        bool seen = false;
-        for (size_t i = 0; i < n; i++)
-            seen = seen || names[i] == variants[k];
-        if (seen)
-            json_doc_report(ld->doc, it, "expected each variant once, got \"%s\" again",
-                            variants[k]);
-        else
-            names[n++] = variants[k];
-    }
-    if (json_count(arr) == 0)
-        json_doc_report(ld->doc, arr, "expected at least one manager variant, got []");
-    ld->sc->run_on = (const char *const *)names;
-    ld->sc->run_on_count = n;
+    ld->sc->run_on_count = loader_variant_list(ld, top, "run_on", &ld->sc->run_on);
 }
 
 static void load_run(loader_t *ld, json_obj_t *top)

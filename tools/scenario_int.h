@@ -72,4 +72,8 @@ void timeline_load(loader_t *ld, json_obj_t *top);
 void workloads_load(loader_t *ld, json_obj_t *top);
 void expect_load(loader_t *ld, json_obj_t *top);
 
+/* Reads the optional array `key` of distinct manager variant names (at least one) into the
+ * arena; returns how many (0 and *out NULL when the key is absent). Problems are recorded. */
+size_t loader_variant_list(loader_t *ld, json_obj_t *o, const char *key, const char *const **out);
+
 #endif /* WAKESIM_TOOLS_SCENARIO_INT_H */
