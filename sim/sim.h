@@ -386,8 +386,8 @@ void sim_sha256_hex(const void *data, size_t size, char hex[SIM_SHA256_HEX_SIZE]
 typedef struct sim_trace_sqlite sim_trace_sqlite_t;
 
 /* The version in the file's PRAGMA user_version. A file with a newer version is refused; an
- * older one is refused with a message until a migration exists (reports/SCHEMA.md). */
-#define SIM_TRACE_SQLITE_SCHEMA_VERSION 1
+ * older one is migrated when it is opened (reports/migrate_<n>.sql, reports/SCHEMA.md). */
+#define SIM_TRACE_SQLITE_SCHEMA_VERSION 2
 /* Rows per committed batch during a run (about 3 MB of pages): what a killed process loses at
  * most, and, since a checkpoint recycles the WAL only between transactions, what keeps the
  * WAL from growing with the run. trace_sqlite.c says why this size. */
@@ -403,9 +403,11 @@ typedef struct sim_trace_sqlite_run_info {
     const char *manager;        /* the manager variant */
 } sim_trace_sqlite_run_info_t;
 
-/* Opens or creates the trace file `path` and creates the schema in a new file. Returns 0 and
- * a handle, or SIM_EIO (not a database, not a wakesim trace, a newer or older schema, cannot
- * open or write) with a one-line message in err[err_size], or SIM_ENOMEM. */
+/* Opens or creates the trace file `path`: creates the schema in a new file, and migrates a
+ * file of an older schema version in one transaction (its finished runs get the new derived
+ * tables). Returns 0 and a handle, or SIM_EIO (not a database, not a wakesim trace, a newer
+ * schema, cannot open, write or migrate) with a one-line message in err[err_size], or
+ * SIM_ENOMEM. */
 int sim_trace_sqlite_open(const char *path, sim_trace_sqlite_t **out, char *err, size_t err_size);
 /* Closes the file and frees the handle, in every case (NULL is allowed). A run still open
  * (sim_run never ended it) is committed as "interrupted", without fingerprint. Returns 0, or

@@ -379,7 +379,8 @@ static int schema_read(sim_trace_sqlite_t *t, int64_t *version, int64_t *objects
     return rc;
 }
 
-/* Why a file cannot be written with this schema, or 0 if it can (or is empty). */
+/* Why a file cannot be written with this schema, or 0 if it can (or is empty, or older and
+ * migrated by schema_migrate). */
 static int schema_refuse(sim_trace_sqlite_t *t, int64_t version, int64_t objects)
 {
     if (version > SIM_TRACE_SQLITE_SCHEMA_VERSION)
@@ -387,19 +388,99 @@ static int schema_refuse(sim_trace_sqlite_t *t, int64_t version, int64_t objects
                          "trace schema version %lld is newer than this wakesim's (%d); use a "
                          "newer wakesim or another file",
                          (long long)version, SIM_TRACE_SQLITE_SCHEMA_VERSION);
-    /* Migrations from older versions would go here, one reports/migrate_<n>.sql per step;
-     * version 1 is the first, so any other version is not ours. */
-    if (version != 0 && version != SIM_TRACE_SQLITE_SCHEMA_VERSION)
-        return fail_with(t, SIM_EIO,
-                         "trace schema version %lld is older than %d and cannot be migrated; "
-                         "write to a new file",
-                         (long long)version, SIM_TRACE_SQLITE_SCHEMA_VERSION);
-    if (version == 0 && objects > 0)
+    if (version < 0 || (version == 0 && objects > 0))
         return fail_with(t, SIM_EIO,
                          "not a wakesim trace (a SQLite database with %lld schema objects and "
-                         "no schema version)",
-                         (long long)objects);
+                         "schema version %lld)",
+                         (long long)objects, (long long)version);
     return 0;
+}
+
+/* ---- Migrations ------------------------------------------------------------------------------ */
+
+/* reports/migrate_<to>.sql takes a file from version to-1 to `to`; the runs already in the file
+ * then get the tables it added from `derive` (NULL: none needed). A new file is schema.sql,
+ * views.sql and every migration in order, so a migrated file and a new one have one schema. */
+typedef struct migration {
+    int to;
+    const char *sql;
+    const char *derive; /* a derive script of reports/, run with :run_id bound */
+} migration_t;
+
+static const migration_t migrations[] = {
+    {2, (const char *)migrate_2_sql, (const char *)derive_manager_sql},
+};
+
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == SIM_TRACE_SQLITE_SCHEMA_VERSION - 1,
+               "one migration per schema version after the first");
+
+/* Runs `script` for every run that was derived when it ended: those with a fingerprint (killed
+ * and abandoned runs were never derived; sim_trace_sqlite_derive can still build them). The
+ * run ids are read first: a derive script drops tables, which SQLite refuses while a read of
+ * the same connection is pending. */
+static int derive_finished_runs(sim_trace_sqlite_t *t, const char *script, const char *what)
+{
+    int64_t runs = 0;
+    int rc = query_int(t, "SELECT count(*) FROM runs WHERE fingerprint IS NOT NULL", &runs, what);
+    int64_t *ids = rc == 0 && runs > 0 ? calloc((size_t)runs, sizeof(*ids)) : NULL;
+    if (rc == 0 && runs > 0 && !ids)
+        return fail_with(t, SIM_ENOMEM, "out of memory");
+    sqlite3_stmt *st = NULL;
+    if (rc == 0 && runs > 0 &&
+        sqlite3_prepare_v2(t->db, "SELECT run_id FROM runs WHERE fingerprint IS NOT NULL"
+                                  " ORDER BY run_id", -1, &st, NULL) != SQLITE_OK)
+        rc = fail(t, what);
+    int64_t n = 0;
+    while (rc == 0 && st && n < runs && sqlite3_step(st) == SQLITE_ROW)
+        ids[n++] = sqlite3_column_int64(st, 0);
+    if (rc == 0 && st && sqlite3_finalize(st) != SQLITE_OK)
+        rc = fail(t, what);
+    for (int64_t i = 0; rc == 0 && i < n; i++)
+        rc = exec_script(t, script, ids[i], what);
+    free(ids);
+    return rc;
+}
+
+/* Runs the migrations after `version` inside the caller's transaction; with `derive`, also each
+ * one's derive script for the runs already in the file. */
+static int migrations_run(sim_trace_sqlite_t *t, int64_t version, bool derive)
+{
+    for (size_t i = 0; i < sizeof(migrations) / sizeof(migrations[0]); i++) {
+        const migration_t *m = &migrations[i];
+        if (m->to <= version)
+            continue;
+        char what[96];
+        snprintf(what, sizeof(what), "cannot migrate the trace to schema version %d", m->to);
+        int rc = exec_script(t, m->sql, 0, what);
+        if (rc == 0 && derive && m->derive)
+            rc = derive_finished_runs(t, m->derive, what);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* Takes a file of an older version to this one, in one transaction (a failure leaves it as it
+ * was). Another process may be doing the same: the IMMEDIATE transaction serialises us, and
+ * the version is read again inside it. */
+static int schema_migrate(sim_trace_sqlite_t *t)
+{
+    /* The derive scripts' temporary tables, as in a run (connection_setup sets it again). */
+    int rc = exec(t, "PRAGMA temp_store = MEMORY", "cannot migrate the trace");
+    if (rc == 0)
+        rc = exec(t, "BEGIN IMMEDIATE", "cannot migrate the trace");
+    int64_t version = 0, objects = 0;
+    if (rc == 0)
+        rc = schema_read(t, &version, &objects);
+    if (rc == 0)
+        rc = schema_refuse(t, version, objects);
+    if (rc == 0 && version < SIM_TRACE_SQLITE_SCHEMA_VERSION)
+        rc = migrations_run(t, version, true);
+    if (rc == 0)
+        return exec(t, "COMMIT", "cannot migrate the trace");
+    if (!sqlite3_get_autocommit(t->db))
+        (void)sqlite3_exec(t->db, "ROLLBACK", NULL, NULL, NULL); /* the error is already set */
+    return rc;
 }
 
 /* Sets WAL mode (stored in the file). SQLite answers with the mode it is in, which stays the
@@ -442,6 +523,8 @@ static int schema_create(sim_trace_sqlite_t *t)
         rc = exec_script(t, (const char *)schema_sql, 0, "cannot create the schema");
         if (rc == 0)
             rc = exec_script(t, (const char *)views_sql, 0, "cannot create the views");
+        if (rc == 0)
+            rc = migrations_run(t, 1, false);
         if (rc == 0)
             rc = schema_read(t, &version, &objects);
         SIM_ASSERT(rc != 0 || version == SIM_TRACE_SQLITE_SCHEMA_VERSION);
@@ -495,6 +578,8 @@ int sim_trace_sqlite_open(const char *path, sim_trace_sqlite_t **out, char *err,
         rc = schema_refuse(t, version, objects);
     if (rc == 0 && version == 0)
         rc = schema_create(t);
+    else if (rc == 0 && version < SIM_TRACE_SQLITE_SCHEMA_VERSION)
+        rc = schema_migrate(t);
     if (rc == 0)
         rc = connection_setup(t);
     if (rc == 0)
