@@ -197,6 +197,46 @@ Test(schema, state_counters_give_contiguous_awake_suspended_intervals, .timeout 
     path_remove(path);
 }
 
+/* Runs every statement of every ```sql example of SCHEMA.md on `r`: each must run to its end. */
+static size_t run_examples(sqlite3 *r, const char *doc)
+{
+    size_t statements = 0;
+    for (const char *at = strstr(doc, "```sql\n"); at; at = strstr(at, "```sql\n")) {
+        at += strlen("```sql\n");
+        const char *end = strstr(at, "```");
+        cr_assert_not_null(end);
+        char *block = strndup(at, (size_t)(end - at));
+        for (const char *tail = block; *tail;) {
+            sqlite3_stmt *st = NULL;
+            int rc = sqlite3_prepare_v2(r, tail, -1, &st, &tail);
+            cr_assert_eq(rc, SQLITE_OK, "SCHEMA.md example:\n%s\n%s", block, sqlite3_errmsg(r));
+            if (!st)
+                break;
+            while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+                continue;
+            cr_assert_eq(rc, SQLITE_DONE, "SCHEMA.md example:\n%s\n%s", block,
+                         sqlite3_errmsg(r));
+            sqlite3_finalize(st);
+            statements++;
+        }
+        free(block);
+        at = end + 3;
+    }
+    return statements;
+}
+
+Test(schema, every_example_of_schema_md_runs, .timeout = 300)
+{
+    char path[128];
+    three_runs(temp_db(path, sizeof(path), "examples"));
+    sqlite3 *r = reader(path);
+    char *doc = read_text(WAKESIM_SOURCE_DIR "/reports/SCHEMA.md");
+    cr_assert_geq(run_examples(r, doc), COUNT(tables) + COUNT(views));
+    free(doc);
+    sqlite3_close(r);
+    path_remove(path);
+}
+
 /* ---- Rebuilding and migrating ---------------------------------------------------------------- */
 
 /* The derived tables of version 2, in key order. */
