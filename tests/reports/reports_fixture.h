@@ -157,7 +157,8 @@ static inline sqlite3_stmt *prepare(sqlite3 *db, const char *sql)
 }
 
 /* The first column of the single row of `sql` (printf-style). */
-static inline int64_t query_int(sqlite3 *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static inline int64_t query_int(sqlite3 *db, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static inline int64_t query_int(sqlite3 *db, const char *fmt, ...)
 {
