@@ -287,11 +287,6 @@ zx_status_t kernel_await_many(zx_wait_item_t *items, size_t count, zx_instant_mo
  * choice with n > 1 is recorded for replay. Returns an index in [0, n). Never blocks. */
 uint32_t kernel_choose(uint32_t n);
 
-/* Picks one of `n` (n >= 1) alternatives where upstream's order is unspecified (futures::select!
- * among ready branches, Rust HashMap iteration): the run's strategy decides (sim_choose), and a
- * choice with n > 1 is recorded for replay. Returns an index in [0, n). Never blocks. */
-uint32_t kernel_choose(uint32_t n);
-
 /* Koid of the calling kernel thread, or ZX_KOID_INVALID outside kernel threads. */
 zx_koid_t kernel_thread_self_koid(void);
 
