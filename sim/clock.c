@@ -2,7 +2,7 @@
  *
  * Boot time is the timeline: the scheduler advances it to the next event. Monotonic time is
  * boot time minus the total time spent paused (mono_offset_ns), frozen at its pause value while
- * the simulated system is suspended, as Zircon's monotonic clock stops during suspend-to-idle
+ * the simulated system is suspended, as a real monotonic clock stops during suspend-to-idle
  * while the boot clock runs on.
  */
 #include "sim_int.h"

@@ -2,7 +2,7 @@
  *
  * The engine is the bottom layer: virtual clocks, the event queue, coroutine threads and
  * their cooperative tasks, the scheduler and its strategies, seeded randomness, the trace
- * sink with the run fingerprint, and invariants. It knows nothing about Zircon; the kernel
+ * sink with the run fingerprint, and invariants. It knows nothing about the system it simulates; the kernel
  * model (model/kernel) is built on park/wake, timers and the trace defined here.
  */
 #ifndef WAKESIM_SIM_SIM_H
@@ -272,7 +272,7 @@ int sim_choices_from_hex(const char *hex, uint8_t **out, size_t *size);
     X(SIM_EV_OBJECT_NAME, 9, "sim.object_name")                                                \
     X(SIM_EV_OBJECT_DESTROY, 10, "sim.object_destroy")
 
-/* Object lifecycle, for layers that own objects (the kernel's koids), so that sinks can build
+/* Object lifecycle, for layers that own objects (the kernel model's object ids), so sinks build
  * an objects table without knowing the layer:
  *   SIM_EV_OBJECT_CREATE  object = id, arg[0] = owner id (0 if none), arg[1] = layer's type
  *                         number, arg[2] = engine thread id if the object is a thread, else 0,
@@ -298,7 +298,7 @@ typedef struct sim_trace_event {
     uint32_t thread_id;   /* current thread, 0 outside tasks (set by the engine) */
     uint32_t kind;        /* SIM_EV_* or a layer's kind */
     const char *kind_name;/* static spelling of `kind`; borrowed */
-    uint64_t object;      /* object id (a koid) or 0 */
+    uint64_t object;      /* object id (a layer's object id) or 0 */
     int64_t arg[4];       /* kind-specific arguments */
     int32_t status;       /* kind-specific status, 0 if none */
     const char *text;     /* optional string (a name), NULL if none; borrowed for the call */
