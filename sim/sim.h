@@ -2,8 +2,8 @@
  *
  * The engine is the bottom layer: virtual clocks, the event queue, coroutine threads and
  * their cooperative tasks, the scheduler and its strategies, seeded randomness, the trace
- * sink with the run fingerprint, and invariants. It knows nothing about the system it simulates; the kernel
- * model (model/kernel) is built on park/wake, timers and the trace defined here.
+ * sink with the run fingerprint, and invariants. It knows nothing about the system it
+ * simulates; the kernel model (model/kernel) is built on park/wake, timers and the trace.
  */
 #ifndef WAKESIM_SIM_SIM_H
 #define WAKESIM_SIM_SIM_H
