@@ -63,7 +63,8 @@ int sim_create(const sim_config_t *config, sim_t **out)
     static const sim_config_t defaults = {0};
     if (!config)
         config = &defaults;
-    const sim_strategy_ops_t *strategy = strategy_find(config->strategy ? config->strategy : "fifo");
+    const char *name = config->strategy ? config->strategy : "fifo";
+    const sim_strategy_ops_t *strategy = strategy_find(name);
     if (!strategy || config->time_limit_ns < 0)
         return SIM_EINVAL;
     sim_t *s = calloc(1, sizeof(*s));

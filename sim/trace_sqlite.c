@@ -43,8 +43,9 @@
  * regenerated from its scenario and seed; an earlier run in the file may not be: hence
  * NORMAL, not OFF. Since checkpoints are where NORMAL waits for the disk, they run every
  * 64 MiB of WAL (WAL_AUTOCHECKPOINT_PAGES) rather than SQLite's default 1000 pages (8 MiB):
- * from 1.37 to 1.52 M events/s on the bench, as fast as OFF. The WAL file stays at most ~64 MiB (a reader that
- * holds an old snapshot for long can delay its reuse: that is WAL's rule, not ours).
+ * from 1.37 to 1.52 M events/s on the bench, as fast as OFF. The WAL file stays at most
+ * ~64 MiB (a reader that holds an old snapshot for long can delay its reuse: that is WAL's
+ * rule, not ours).
  *
  * Interruption. A SIGINT handler calls sim_trace_sqlite_interrupt, which only sets a flag;
  * the next event sees it and stops the engine with sim_stop(SIM_END_STOPPED), and the run
