@@ -24,8 +24,8 @@
  * no lease taken (nothing claimed the wake, e.g. the runner is stuck: the system may sleep
  * again; the hold counts from the resume, not from the interrupt).
  * Without the hold a short suspend delay re-suspended the system at the instant of the resume,
- * before the woken driver had even sent its message, and the message was lost. Before the first lease was
- * ever taken the system does not suspend (it is still booting). The delay and resume timers
+ * before the woken driver had even sent its message, and the message was lost.
+ * Before the first lease was ever taken the system does not suspend (it is still booting). The delay and resume timers
  * are engine timers on the boot clock: their callbacks never park.
  */
 #include "world_int.h"
@@ -104,7 +104,8 @@ static void resume_fire(sim_t *s, sim_timer_t *t)
                 0, 0, NULL);
     sim_waitq_wake_all(s, &w->sag.running, 1);
     if (w->sag.wake_held)
-        sim_timer_start(s, &w->sag.hold_timer, SIM_CLOCK_BOOT, sim_now_boot(s) + WORLD_WAKE_HOLD_NS);
+        sim_timer_start(s, &w->sag.hold_timer, SIM_CLOCK_BOOT,
+                        sim_now_boot(s) + WORLD_WAKE_HOLD_NS);
     else if (!w->sag.leases)
         arm_suspend(w);
 }

@@ -434,7 +434,8 @@ const char *world_trace_kind_name(uint32_t kind);
 
 /* Invariants checked on every run (each a named violation with the event that broke it). */
 #define WORLD_INVARIANTS(X)                                                                    \
-    X("message_wakes_container", "a message forwarded to a suspended container wakes it within the bound") \
+    X("message_wakes_container",                                                               \
+      "a message forwarded to a suspended container wakes it within the bound")               \
     X("suspend_gets_reply", "every SuspendContainer gets a reply (or its channel closes)")     \
     X("watcher_agrees", "a watcher's last signal agrees with the container's state at the end")\
     X("counter_non_negative", "no message counter goes negative")                              \
