@@ -25,8 +25,9 @@
  * again; the hold counts from the resume, not from the interrupt).
  * Without the hold a short suspend delay re-suspended the system at the instant of the resume,
  * before the woken driver had even sent its message, and the message was lost.
- * Before the first lease was ever taken the system does not suspend (it is still booting). The delay and resume timers
- * are engine timers on the boot clock: their callbacks never park.
+ * Before the first lease was ever taken the system does not suspend (it is still booting).
+ * The delay, resume and hold timers are engine timers on the boot clock: their callbacks
+ * never park.
  */
 #include "world_int.h"
 
