@@ -38,6 +38,21 @@ static sim_t *make_sim(void)
     return s;
 }
 
+/* Every live timer fired once, and in (deadline, arming order): the queue's contract. */
+static void assert_fired_in_order(const int64_t *deadline, const bool *live, int n)
+{
+    int expect = 0;
+    for (int i = 0; i < n; i++)
+        expect += live[i];
+    cr_assert_eq(fired.count, expect);
+    for (int i = 1; i < fired.count; i++) {
+        int a = fired.ids[i - 1], b = fired.ids[i];
+        cr_assert(deadline[a] < deadline[b] || (deadline[a] == deadline[b] && a < b),
+                  "timer %d (t=%lld) fired before %d (t=%lld)", a, (long long)deadline[a], b,
+                  (long long)deadline[b]);
+    }
+}
+
 Test(queue, pops_in_deadline_order)
 {
     sim_t *s = make_sim();
@@ -144,16 +159,7 @@ Test(queue, random_mix_matches_reference_order)
         }
     }
     sim_run(s);
-    int expect = 0;
-    for (int i = 0; i < n; i++)
-        expect += live[i];
-    cr_assert_eq(fired.count, expect);
-    for (int i = 1; i < fired.count; i++) {
-        int a = fired.ids[i - 1], b = fired.ids[i];
-        cr_assert(deadline[a] < deadline[b] || (deadline[a] == deadline[b] && a < b),
-                  "timer %d (t=%lld) fired before %d (t=%lld)", a, (long long)deadline[a], b,
-                  (long long)deadline[b]);
-    }
+    assert_fired_in_order(deadline, live, n);
     sim_destroy(s);
 }
 
@@ -204,16 +210,7 @@ Test(queue, fifo_tombstones_and_heap_keep_one_order)
     cr_assert_lt(s->queue[SIM_CLOCK_MONO].fifo.tail - s->queue[SIM_CLOCK_MONO].fifo.head, 1000,
                  "tombstones were compacted");
     sim_run(s);
-    int expect = 0;
-    for (int i = 0; i < N; i++)
-        expect += live[i];
-    cr_assert_eq(fired.count, expect);
-    for (int i = 1; i < fired.count; i++) {
-        int a = fired.ids[i - 1], b = fired.ids[i];
-        cr_assert(deadline[a] < deadline[b] || (deadline[a] == deadline[b] && a < b),
-                  "timer %d (t=%lld) fired before %d (t=%lld)", a, (long long)deadline[a], b,
-                  (long long)deadline[b]);
-    }
+    assert_fired_in_order(deadline, live, N);
     sim_destroy(s);
 }
 
