@@ -15,16 +15,19 @@
  * run_begin until the end op has joined it, and to the caller's thread otherwise.
  *
  * The writer's inserts. SQLite's cost is per statement execution and per bound value, not
- * per byte: one prepared 64-row INSERT is executed per 64 events, and since bindings survive
- * sqlite3_reset, a value equal to the last one bound in that row slot (run_id always,
- * arg2/arg3/status usually) is not bound again. Texts are bound SQLITE_STATIC from the
- * chunk. Kind names go once per run into `kinds`, never into `events`. Measured with
- * cachegrind on a synthetic stream (instructions per row): one-row INSERT 9,600; 64-row
- * INSERT 5,500; kind_name text in each row +25%; a secondary index on (run_id, kind) 3x,
- * but one restricted to the engine's rare kinds (schema.sql) costs nothing measurable and
- * spares the derive step a scan of the run. `events` is WITHOUT ROWID, clustered on
- * (run_id, idx): rows arrive in key order, so each insert appends, a run is one contiguous
- * range, and no index has to be built after a load.
+ * per byte. A whole chunk goes in with one statement, `INSERT INTO events ... SELECT ... FROM
+ * temp.wakesim_chunk`, where wakesim_chunk is a virtual table over the chunk being written:
+ * no sqlite3_bind_* call per value, one step and reset per 4,096 rows. Kind names go once
+ * per run into `kinds`, never into `events`. Measured with callgrind, instructions per row
+ * written: one-row INSERT with bound values 9,600; 64-row INSERT 5,500 (5,280 on `bench
+ * timers --db`); the chunk table 4,800 on the same bench, most of it SQLite's virtual machine
+ * building and inserting the record, a floor no statement shape removes (a rowid table would
+ * save another ~10%, at the price of the (run_id, idx) key). A kind_name text in each row
+ * costs +25%; a secondary index on (run_id, kind) 3x, but one restricted to the engine's
+ * rare kinds (schema.sql) costs nothing measurable and spares the derive step a scan of the
+ * run. `events` is WITHOUT ROWID, clustered on (run_id, idx): rows arrive in key order, so
+ * each insert appends, a run is one contiguous range, and no index has to be built after a
+ * load.
  *
  * Transactions and durability. journal_mode=WAL. A run's `runs` row is committed alone when
  * the run begins (verdict 'running'); events then go in batches of
@@ -68,9 +71,7 @@
 
 #include "trace_sqlite_sql.h"
 
-#define ROWS_PER_INSERT 64           /* row slots of the multi-row INSERT */
-#define COLUMNS 13                   /* columns of `events` */
-#define VALUES 11                    /* integer columns of an event, without run_id */
+#define VALUES 11                    /* integer columns of an event, without run_id and text */
 #define CHUNK_ROWS 4096u             /* events handed to the writer at once */
 #define CHUNKS 4                     /* one filling, the others queued or being written */
 #define CHUNK_KINDS_MAX 32u          /* new kinds a chunk carries (more: sent early) */
@@ -84,10 +85,7 @@
 #define STRINGIFY(x) STRINGIFY_(x)
 #define STRINGIFY_(x) #x
 
-_Static_assert(COLUMNS == VALUES + 2, "run_id, the integer values, text");
-_Static_assert(CHUNK_ROWS % ROWS_PER_INSERT == 0, "chunks hold whole INSERTs");
 _Static_assert(SIM_TRACE_SQLITE_BATCH_ROWS % CHUNK_ROWS == 0, "batches hold whole chunks");
-_Static_assert(ROWS_PER_INSERT * COLUMNS < 32766, "SQLite's limit on parameters");
 _Static_assert(ATOMIC_INT_LOCK_FREE == 2, "atomics a signal handler may touch");
 
 /* One event as the engine's thread copies it for the writer. */
@@ -125,12 +123,6 @@ typedef struct chunk_queue {
     bool finishing;           /* the run's last chunk is queued: the writer exits when done */
 } chunk_queue_t;
 
-/* What one row slot of the multi-row INSERT has bound (writer only). */
-typedef struct row_slot {
-    int64_t value[VALUES];
-    bool has_text;
-} row_slot_t;
-
 /* One entry of the run's kind table (open addressing on the kind number). */
 typedef struct kind_slot {
     const char *name_seen; /* the last kind_name pointer seen: the fast path compares it */
@@ -140,8 +132,7 @@ typedef struct kind_slot {
 } kind_slot_t;
 
 enum {
-    ST_INSERT_ROWS,   /* ROWS_PER_INSERT events */
-    ST_INSERT_ROW,    /* one event: the rest of a chunk */
+    ST_INSERT_CHUNK,  /* every row of the chunk the writer is writing */
     ST_INSERT_KIND,
     ST_RUN_INSERT,
     ST_RUN_FINISH,
@@ -177,7 +168,7 @@ struct sim_trace_sqlite {
     atomic_int interrupt_requested; /* set from a signal handler */
 
     /* The writer's own state. */
-    row_slot_t slot[ROWS_PER_INSERT];
+    const chunk_t *writing;   /* what the chunk table (chunk_module) reads */
     uint32_t batch_rows;      /* rows inserted in the open batch transaction */
     uint64_t rows;            /* rows inserted in this run */
     uint64_t rows_committed;  /* of which committed */
@@ -294,29 +285,134 @@ static int bind_text_or_null(sqlite3_stmt *st, int index, const char *text)
     return sqlite3_bind_text(st, index, text, -1, SQLITE_TRANSIENT);
 }
 
-/* The INSERT of `rows` events, with numbered parameters: row r, column c is ?(r*COLUMNS+c+1). */
-static char *insert_sql(int rows)
+/* ---- The chunk table ------------------------------------------------------------------------- */
+
+/* An eponymous virtual table, `temp.wakesim_chunk`, whose rows are the chunk the writer is
+ * writing (t->writing), so that one `INSERT INTO events ... SELECT ... FROM wakesim_chunk`
+ * moves a whole chunk: SQLite's per-statement work (step, reset) and every sqlite3_bind_*
+ * call drop out, and each value goes from the chunk straight into the record SQLite builds.
+ * Only the writer thread reads it, only inside that statement; it is never visible to
+ * another connection (a module belongs to the connection that registered it). */
+typedef struct chunk_vtab {
+    sqlite3_vtab base; /* SQLite's part; first */
+    sim_trace_sqlite_t *t;
+} chunk_vtab_t;
+
+typedef struct chunk_cursor {
+    sqlite3_vtab_cursor base; /* SQLite's part; first */
+    const chunk_t *chunk;
+    uint32_t row;
+} chunk_cursor_t;
+
+enum { CHUNK_COLUMN_TEXT = VALUES }; /* after the integer columns, in chunk_row_t order */
+
+static int chunk_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
+                         sqlite3_vtab **out, char **err)
 {
-    static const char head[] = "INSERT INTO events (run_id, idx, time_mono_ns, time_boot_ns, "
-                               "thread_id, kind, object, arg0, arg1, arg2, arg3, status, text) "
-                               "VALUES ";
-    size_t size = sizeof(head) + (size_t)rows * (COLUMNS * 8 + 4);
-    char *sql = malloc(size);
-    if (!sql)
-        return NULL;
-    size_t n = (size_t)snprintf(sql, size, "%s", head);
-    for (int r = 0; r < rows; r++) {
-        for (int c = 0; c < COLUMNS; c++) {
-            n += (size_t)snprintf(sql + n, size - n, "%s?%d", c ? "," : r ? ",(" : "(",
-                                  r * COLUMNS + c + 1);
-        }
-        n += (size_t)snprintf(sql + n, size - n, ")");
-    }
-    SIM_ASSERT(n < size);
-    return sql;
+    (void)argc, (void)argv, (void)err;
+    int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(idx, time_mono_ns, time_boot_ns, thread_id,"
+                                      " kind, object, arg0, arg1, arg2, arg3, status, text)");
+    if (rc != SQLITE_OK)
+        return rc;
+    chunk_vtab_t *v = sqlite3_malloc(sizeof(*v));
+    if (!v)
+        return SQLITE_NOMEM;
+    *v = (chunk_vtab_t){.t = aux};
+    *out = &v->base;
+    return SQLITE_OK;
 }
 
+static int chunk_disconnect(sqlite3_vtab *v)
+{
+    sqlite3_free(v);
+    return SQLITE_OK;
+}
+
+/* One plan: every row, in the chunk's order (which is the key order of `events`). */
+static int chunk_best_index(sqlite3_vtab *v, sqlite3_index_info *info)
+{
+    (void)v;
+    info->estimatedCost = CHUNK_ROWS;
+    info->estimatedRows = CHUNK_ROWS;
+    return SQLITE_OK;
+}
+
+static int chunk_open(sqlite3_vtab *v, sqlite3_vtab_cursor **out)
+{
+    chunk_cursor_t *c = sqlite3_malloc(sizeof(*c));
+    if (!c)
+        return SQLITE_NOMEM;
+    *c = (chunk_cursor_t){.chunk = ((chunk_vtab_t *)v)->t->writing};
+    *out = &c->base;
+    return SQLITE_OK;
+}
+
+static int chunk_close(sqlite3_vtab_cursor *c)
+{
+    sqlite3_free(c);
+    return SQLITE_OK;
+}
+
+static int chunk_filter(sqlite3_vtab_cursor *cursor, int plan, const char *plan_text, int argc,
+                        sqlite3_value **argv)
+{
+    (void)plan, (void)plan_text, (void)argc, (void)argv;
+    chunk_cursor_t *c = (chunk_cursor_t *)cursor;
+    c->chunk = ((chunk_vtab_t *)cursor->pVtab)->t->writing;
+    c->row = 0;
+    return SQLITE_OK;
+}
+
+static int chunk_next(sqlite3_vtab_cursor *c)
+{
+    ((chunk_cursor_t *)c)->row++;
+    return SQLITE_OK;
+}
+
+static int chunk_eof(sqlite3_vtab_cursor *cursor)
+{
+    const chunk_cursor_t *c = (const chunk_cursor_t *)cursor;
+    return !c->chunk || c->row >= c->chunk->rows_count;
+}
+
+static int chunk_column(sqlite3_vtab_cursor *cursor, sqlite3_context *ctx, int column)
+{
+    const chunk_cursor_t *c = (const chunk_cursor_t *)cursor;
+    const chunk_row_t *row = &c->chunk->rows[c->row];
+    if (column < CHUNK_COLUMN_TEXT)
+        sqlite3_result_int64(ctx, row->value[column]);
+    else if (row->text_size != NO_TEXT)
+        sqlite3_result_text(ctx, c->chunk->text + row->text_offset, (int)row->text_size,
+                            SQLITE_STATIC);
+    /* else the result stays NULL */
+    return SQLITE_OK;
+}
+
+static int chunk_rowid(sqlite3_vtab_cursor *c, sqlite3_int64 *rowid)
+{
+    *rowid = ((const chunk_cursor_t *)c)->row;
+    return SQLITE_OK;
+}
+
+/* Eponymous-only (no xCreate): the table exists by its name alone, nothing in the schema. */
+static const sqlite3_module chunk_module = {
+    .xConnect = chunk_connect,
+    .xBestIndex = chunk_best_index,
+    .xDisconnect = chunk_disconnect,
+    .xOpen = chunk_open,
+    .xClose = chunk_close,
+    .xFilter = chunk_filter,
+    .xNext = chunk_next,
+    .xEof = chunk_eof,
+    .xColumn = chunk_column,
+    .xRowid = chunk_rowid,
+};
+
 static const char *const statement_sql[ST_COUNT] = {
+    [ST_INSERT_CHUNK] = "INSERT INTO events (run_id, idx, time_mono_ns, time_boot_ns, thread_id,"
+                        " kind, object, arg0, arg1, arg2, arg3, status, text)"
+                        " SELECT ?1, idx, time_mono_ns, time_boot_ns, thread_id, kind, object,"
+                        " arg0, arg1, arg2, arg3, status, text FROM temp.wakesim_chunk",
     [ST_INSERT_KIND] = "INSERT INTO kinds (run_id, kind, name) VALUES (?1, ?2, ?3)",
     [ST_RUN_INSERT] = "INSERT INTO runs (scenario, scenario_path, scenario_sha256, seed, strategy,"
                       " manager, wakesim_version, verdict, host_started_at) VALUES (?1, ?2, ?3,"
@@ -332,20 +428,15 @@ static const char *const statement_sql[ST_COUNT] = {
                        " VALUES (?1, ?2, ?3, ?4)",
 };
 
-/* Prepares every statement once, for the handle's life (SQLITE_PREPARE_PERSISTENT). */
+/* Registers the chunk table and prepares every statement once, for the handle's life
+ * (SQLITE_PREPARE_PERSISTENT). */
 static int statements_prepare(sim_trace_sqlite_t *t)
 {
+    if (sqlite3_create_module_v2(t->db, "wakesim_chunk", &chunk_module, t, NULL) != SQLITE_OK)
+        return fail(t, "cannot register the chunk table");
     for (int i = 0; i < ST_COUNT; i++) {
-        char *built = NULL;
-        const char *sql = statement_sql[i];
-        if (i == ST_INSERT_ROWS || i == ST_INSERT_ROW) {
-            if (!(built = insert_sql(i == ST_INSERT_ROWS ? ROWS_PER_INSERT : 1)))
-                return fail_with(t, SIM_ENOMEM, "out of memory");
-            sql = built;
-        }
-        int rc = sqlite3_prepare_v3(t->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &t->st[i], NULL);
-        free(built);
-        if (rc != SQLITE_OK)
+        if (sqlite3_prepare_v3(t->db, statement_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &t->st[i],
+                               NULL) != SQLITE_OK)
             return fail(t, "cannot prepare statements");
     }
     return 0;
@@ -847,64 +938,17 @@ static int kinds_write(sim_trace_sqlite_t *t, const chunk_t *c)
     return 0;
 }
 
-static int bind_row_text(sqlite3_stmt *st, int index, const chunk_t *c, const chunk_row_t *row)
-{
-    return sqlite3_bind_text(st, index, c->text + row->text_offset, (int)row->text_size,
-                             SQLITE_STATIC);
-}
-
-/* Binds ROWS_PER_INSERT rows into the multi-row INSERT, skipping every value that its slot
- * already holds, and runs it. */
-static int rows_write_many(sim_trace_sqlite_t *t, const chunk_t *c, const chunk_row_t *rows)
-{
-    sqlite3_stmt *st = t->st[ST_INSERT_ROWS];
-    int rc = SQLITE_OK;
-    for (int j = 0; j < ROWS_PER_INSERT; j++) {
-        row_slot_t *slot = &t->slot[j];
-        int base = j * COLUMNS + 2; /* the parameter after this row's run_id */
-        for (int k = 0; k < VALUES; k++) {
-            if (rows[j].value[k] != slot->value[k]) {
-                rc |= sqlite3_bind_int64(st, base + k, rows[j].value[k]);
-                slot->value[k] = rows[j].value[k];
-            }
-        }
-        /* A text is bound again even if unchanged: the chunk's bytes are reused. */
-        bool has_text = rows[j].text_size != NO_TEXT;
-        if (has_text)
-            rc |= bind_row_text(st, base + VALUES, c, &rows[j]);
-        else if (slot->has_text)
-            rc |= sqlite3_bind_null(st, base + VALUES);
-        slot->has_text = has_text;
-    }
-    if (rc != SQLITE_OK)
-        return fail(t, "cannot write events");
-    rc = step_done(t, st, "cannot write events");
-    return rc == 0 ? rows_inserted(t, ROWS_PER_INSERT) : rc;
-}
-
-static int row_write_one(sim_trace_sqlite_t *t, const chunk_t *c, const chunk_row_t *row)
-{
-    sqlite3_stmt *st = t->st[ST_INSERT_ROW];
-    int rc = SQLITE_OK;
-    for (int k = 0; k < VALUES; k++)
-        rc |= sqlite3_bind_int64(st, k + 2, row->value[k]);
-    rc |= row->text_size != NO_TEXT ? bind_row_text(st, COLUMNS, c, row)
-                                    : sqlite3_bind_null(st, COLUMNS);
-    if (rc != SQLITE_OK)
-        return fail(t, "cannot write events");
-    rc = step_done(t, st, "cannot write events");
-    return rc == 0 ? rows_inserted(t, 1) : rc;
-}
-
+/* One statement inserts the whole chunk (the chunk table above); the batch transaction is
+ * committed between chunks, which batches hold whole. */
 static int chunk_write(sim_trace_sqlite_t *t, const chunk_t *c)
 {
     int rc = kinds_write(t, c);
-    uint32_t i = 0;
-    for (; rc == 0 && i + ROWS_PER_INSERT <= c->rows_count; i += ROWS_PER_INSERT)
-        rc = rows_write_many(t, c, &c->rows[i]);
-    for (; rc == 0 && i < c->rows_count; i++)
-        rc = row_write_one(t, c, &c->rows[i]);
-    return rc;
+    if (rc != 0 || c->rows_count == 0)
+        return rc;
+    t->writing = c;
+    rc = step_done(t, t->st[ST_INSERT_CHUNK], "cannot write events");
+    t->writing = NULL;
+    return rc == 0 ? rows_inserted(t, c->rows_count) : rc;
 }
 
 /* Takes the next full chunk, or NULL once the run's last one is written. */
@@ -1164,20 +1208,12 @@ static int run_insert(sim_trace_sqlite_t *t, sim_t *s, const sim_trace_sqlite_ru
     return step_done(t, st, "cannot begin the run");
 }
 
-/* Binds what stays constant during the run (run_id) and zeroes every slot, so that the
- * bound values and t->slot agree before the first row. */
-static int run_bind_slots(sim_trace_sqlite_t *t)
+/* Binds what stays constant during the run: its key. */
+static int run_bind(sim_trace_sqlite_t *t)
 {
-    sqlite3_stmt *rows = t->st[ST_INSERT_ROWS], *row = t->st[ST_INSERT_ROW];
-    int rc = sqlite3_clear_bindings(rows) | sqlite3_clear_bindings(row);
-    rc |= sqlite3_bind_int64(row, 1, t->run_id);
-    for (int j = 0; j < ROWS_PER_INSERT; j++) {
-        rc |= sqlite3_bind_int64(rows, j * COLUMNS + 1, t->run_id);
-        for (int k = 0; k < VALUES; k++)
-            rc |= sqlite3_bind_int64(rows, j * COLUMNS + 2 + k, 0);
-        t->slot[j] = (row_slot_t){.has_text = false};
-    }
-    return rc == SQLITE_OK ? 0 : fail(t, "cannot begin the run");
+    if (sqlite3_bind_int64(t->st[ST_INSERT_CHUNK], 1, t->run_id) != SQLITE_OK)
+        return fail(t, "cannot begin the run");
+    return 0;
 }
 
 /* Commits the run's row and opens the first batch transaction. */
@@ -1189,7 +1225,7 @@ static int run_open(sim_trace_sqlite_t *t, sim_t *s, const sim_trace_sqlite_run_
     if (rc == 0 && (rc = exec(t, "COMMIT", "cannot begin the run")) == 0)
         t->run_id = sqlite3_last_insert_rowid(t->db);
     if (rc == 0)
-        rc = run_bind_slots(t);
+        rc = run_bind(t);
     if (rc == 0)
         rc = exec(t, "BEGIN IMMEDIATE", "cannot begin a transaction");
     if (rc != 0 && !sqlite3_get_autocommit(t->db))
