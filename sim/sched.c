@@ -115,15 +115,15 @@ uint64_t sim_choices_count(const sim_t *s)
 /* Boot-time deadline of the earliest armed timer and its clock, or -1 if none can fire. */
 static inline int next_timer(const sim_t *s, int64_t *boot_ns)
 {
-    const sim_heap_entry_t *b = sim__queue_front(s, &s->queue[SIM_CLOCK_BOOT]);
-    const sim_heap_entry_t *m =
-        s->mono_paused ? NULL : sim__queue_front(s, &s->queue[SIM_CLOCK_MONO]);
-    if (m) {
-        int64_t md = m->deadline_ns;
+    const sim_queue_t *b = &s->queue[SIM_CLOCK_BOOT];
+    const sim_queue_t *m = &s->queue[SIM_CLOCK_MONO];
+    if (m->front_slot != SIM_SLOT_NONE && !s->mono_paused) {
+        int64_t md = m->front_deadline_ns;
         int64_t m_boot = md > INT64_MAX - s->mono_offset_ns ? INT64_MAX : md + s->mono_offset_ns;
-        if (b) {
-            int64_t bd = b->deadline_ns;
-            if (bd < m_boot || (bd == m_boot && s->slots[b->slot].seq < s->slots[m->slot].seq)) {
+        if (b->front_slot != SIM_SLOT_NONE) {
+            int64_t bd = b->front_deadline_ns;
+            if (bd < m_boot ||
+                (bd == m_boot && s->slots[b->front_slot].seq < s->slots[m->front_slot].seq)) {
                 *boot_ns = bd;
                 return SIM_CLOCK_BOOT;
             }
@@ -131,8 +131,8 @@ static inline int next_timer(const sim_t *s, int64_t *boot_ns)
         *boot_ns = m_boot;
         return SIM_CLOCK_MONO;
     }
-    if (b) {
-        *boot_ns = b->deadline_ns;
+    if (b->front_slot != SIM_SLOT_NONE) {
+        *boot_ns = b->front_deadline_ns;
         return SIM_CLOCK_BOOT;
     }
     return -1;

@@ -41,15 +41,19 @@ void sim__ctx_make(sim_ctx_t *ctx, void *stack_lo, size_t size, void (*entry)(vo
 /* ---- Event queue (queue.c) ----------------------------------------------------------------- */
 
 /* Every armed timer holds a slot in the run's compact slot table: its timer, arming sequence
- * number and position in its queue. Queue entries name slots, not timers, so moving an entry
- * updates the slot table (small, hot) instead of writing into the timer (anywhere in memory:
- * one cache miss per moved entry, which dominated the cost of a pop). */
+ * number, deadline and position in its queue. Queue entries name slots, not timers, so moving
+ * an entry updates the slot table (small, hot) instead of writing into the timer (anywhere in
+ * memory: one cache miss per moved entry, which dominated the cost of a pop). 32 bytes. */
 typedef struct sim_slot {
     sim_timer_t *timer;  /* NULL: cancelled while in the sorted FIFO (a tombstone) */
     uint64_t seq;        /* order of arming: breaks deadline ties */
-    uint32_t pos;        /* heap index, or absolute position in the sorted FIFO */
-    uint32_t next_free;  /* free-list link while unused */
+    int64_t deadline_ns; /* the timer's, read by the wheel's bucket lists */
+    uint32_t pos;        /* heap index, absolute position in the sorted FIFO, or (in the wheel)
+                          * the previous slot of its bucket */
+    uint32_t next;       /* in the wheel: the next slot of its bucket; free: next free slot */
 } sim_slot_t;
+
+#define SIM_SLOT_NONE UINT32_MAX
 
 /* A queue entry: 16 bytes, the deadline compared without touching anything else. */
 typedef struct sim_heap_entry {
@@ -82,15 +86,35 @@ typedef struct sim_fifo {
     uint32_t live;       /* entries not cancelled; the head entry is always live */
 } sim_fifo_t;
 
+/* The near future: SIM_WHEEL_BUCKETS buckets of 2^SIM_WHEEL_SHIFT ns each, starting at the
+ * bucket of the queue's clock's now. Bucket b holds the timers whose deadline / width is b
+ * modulo the bucket count, as a list of slots sorted by (deadline, seq). */
+#define SIM_WHEEL_SHIFT 10
+#define SIM_WHEEL_BUCKETS 1024u
+#define SIM_WHEEL_WORDS (SIM_WHEEL_BUCKETS / 64)
+
+typedef struct sim_wheel_bucket {
+    uint32_t head, tail; /* slots; SIM_SLOT_NONE when empty */
+} sim_wheel_bucket_t;
+
+typedef struct sim_wheel {
+    sim_wheel_bucket_t *buckets;           /* [SIM_WHEEL_BUCKETS] */
+    uint32_t count;                        /* timers in the wheel */
+    uint64_t nonempty[SIM_WHEEL_WORDS];    /* bit b: bucket b has a timer */
+} sim_wheel_t;
+
 /* One clock's queue: a timer goes to the FIFO when its deadline is not below the FIFO's last
- * deadline (its sequence number is the largest yet, so it sorts last), else to the heap; the
- * earliest timer is the smaller of the two fronts. */
+ * deadline (its sequence number is the largest yet, so it sorts last), else to the wheel when
+ * its deadline is near, else to the heap. The earliest timer of the three is kept at hand. */
 typedef struct sim_queue {
+    int64_t front_deadline_ns; /* deadline of the earliest timer, if any */
+    uint32_t front_slot;       /* slot of the earliest timer; SIM_SLOT_NONE: the queue is empty */
     sim_heap_t heap;
     sim_fifo_t fifo;
+    sim_wheel_t wheel;
 } sim_queue_t;
 
-enum { SIM_TIMER_IDLE = 0, SIM_TIMER_IN_HEAP = 1, SIM_TIMER_IN_FIFO = 2 };
+enum { SIM_TIMER_IDLE = 0, SIM_TIMER_IN_HEAP = 1, SIM_TIMER_IN_FIFO = 2, SIM_TIMER_IN_WHEEL = 3 };
 
 int sim__queue_init(sim_t *s, sim_queue_t *q);
 void sim__queue_deinit(sim_queue_t *q);
@@ -260,16 +284,6 @@ static inline int64_t sim__now(const sim_t *s, sim_clock_t clock)
 }
 
 #define SIM__MAY_BLOCK(s) SIM_ASSERT((s)->current != NULL && !(s)->in_callback)
-
-/* The earliest entry of `q`, or NULL (queue.c keeps the FIFO's head live). */
-static inline const sim_heap_entry_t *sim__queue_front(const sim_t *s, const sim_queue_t *q)
-{
-    const sim_heap_entry_t *h = q->heap.count ? &q->heap.entries[0] : NULL;
-    if (q->fifo.live == 0)
-        return h;
-    const sim_heap_entry_t *f = &q->fifo.entries[q->fifo.head & (q->fifo.capacity - 1)];
-    return h && sim__entry_less(s->slots, h, f) ? h : f;
-}
 
 /* sched.c: hands the CPU to the next runnable task (or back to sim_run when the run ends).
  * Called by the current task after it changed its own state (parked, finished, yielded). */

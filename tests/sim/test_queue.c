@@ -3,6 +3,7 @@
  * Method: arm timers from outside any task, run, and record the order in which their
  * callbacks fire; compare with the order the contract in sim.h promises. */
 #include <criterion/criterion.h>
+#include <string.h>
 
 #include "sim.h"
 
@@ -232,5 +233,160 @@ Test(queue, growth_keeps_positions)
     cr_assert(sim__queue_ok(s, &s->queue[SIM_CLOCK_BOOT]));
     sim_run(s);
     cr_assert_eq(fired.count, N - N / 10);
+    sim_destroy(s);
+}
+
+/* ---- White box: the wheel of near-future buckets (queue.c) ---- */
+
+/* Timers re-armed from their own callbacks as time runs, at distances from a few ns (ties and
+ * shared buckets) through the wheel's span to well past it, while others are cancelled, and
+ * the monotonic clock optionally paused and resumed: the wheel's buckets wrap around many
+ * times. Each firing must be the earliest (deadline, arming order) of the live timers of a
+ * reference kept beside the queue. */
+enum { ROLL_N = 300, ROLL_FIRES = 30000 };
+
+typedef struct roll {
+    sim_t *s;
+    sim_clock_t clock;
+    sim_rng_t rng;
+    probe_t p[ROLL_N];
+    int64_t deadline[ROLL_N];
+    uint64_t seq[ROLL_N];
+    bool live[ROLL_N];
+    uint64_t arms;
+    int fires;
+    sim_timer_t pauser;
+} roll_t;
+
+static roll_t roll;
+
+static int64_t roll_distance(void)
+{
+    switch (sim_rng_next_below(&roll.rng, 6)) {
+    case 0: return (int64_t)sim_rng_next_below(&roll.rng, 4);              /* ties */
+    case 1: return (int64_t)sim_rng_next_below(&roll.rng, 1 << SIM_WHEEL_SHIFT);
+    case 2: return (int64_t)sim_rng_next_below(&roll.rng, 1100000);        /* the span */
+    case 3: return 1048000 + (int64_t)sim_rng_next_below(&roll.rng, 2000); /* its edge */
+    case 4: return (int64_t)sim_rng_next_below(&roll.rng, 5000000);
+    default: return 1000 * (int64_t)sim_rng_next_below(&roll.rng, 300);
+    }
+}
+
+static void roll_arm(int i)
+{
+    int64_t now = sim_now(roll.s, roll.clock);
+    roll.deadline[i] = now + roll_distance();
+    roll.seq[i] = roll.arms++;
+    roll.live[i] = true;
+    sim_timer_start(roll.s, &roll.p[i].timer, roll.clock, roll.deadline[i]);
+}
+
+static void roll_fire(sim_t *s, sim_timer_t *t)
+{
+    int id = ((probe_t *)t->data)->id;
+    cr_assert(roll.live[id], "timer %d fired but was not armed", id);
+    for (int j = 0; j < ROLL_N; j++) {
+        bool earlier = roll.deadline[j] < roll.deadline[id] ||
+                       (roll.deadline[j] == roll.deadline[id] && roll.seq[j] < roll.seq[id]);
+        cr_assert(!(roll.live[j] && earlier), "fire %d: timer %d (t=%lld) before %d (t=%lld)",
+                  roll.fires, id, (long long)roll.deadline[id], j, (long long)roll.deadline[j]);
+    }
+    cr_assert_eq(roll.deadline[id], sim_now(s, roll.clock));
+    roll.live[id] = false;
+    if (++roll.fires >= ROLL_FIRES)
+        return;
+    if (roll.fires % 97 == 0)
+        cr_assert(sim__queue_ok(s, &s->queue[roll.clock]), "fire %d", roll.fires);
+    roll_arm(id);
+    /* Now and then cancel or re-arm another one. */
+    int other = (int)sim_rng_next_below(&roll.rng, ROLL_N);
+    switch (sim_rng_next_below(&roll.rng, 8)) {
+    case 0:
+        cr_assert_eq(sim_timer_cancel(s, &roll.p[other].timer), roll.live[other]);
+        roll.live[other] = false;
+        break;
+    case 1:
+        roll_arm(other);
+        break;
+    default:
+        break;
+    }
+}
+
+/* Boot-clock timer that toggles the monotonic clock every 0.7 ms. */
+static void roll_pause(sim_t *s, sim_timer_t *t)
+{
+    if (sim_mono_is_paused(s))
+        sim_mono_resume(s);
+    else
+        sim_mono_pause(s);
+    if (roll.fires < ROLL_FIRES)
+        sim_timer_start(s, t, SIM_CLOCK_BOOT, sim_now_boot(s) + 700000);
+}
+
+static void roll_run(sim_clock_t clock, bool pause, uint64_t seed)
+{
+    sim_t *s = make_sim();
+    memset(&roll, 0, sizeof(roll));
+    roll.s = s;
+    roll.clock = clock;
+    sim_rng_seed(&roll.rng, seed);
+    for (int i = 0; i < ROLL_N; i++) {
+        roll.p[i].id = i;
+        sim_timer_init(&roll.p[i].timer, roll_fire, &roll.p[i]);
+        roll_arm(i);
+    }
+    if (pause) {
+        sim_timer_init(&roll.pauser, roll_pause, NULL);
+        sim_timer_start(s, &roll.pauser, SIM_CLOCK_BOOT, 700000);
+    }
+    sim_run(s);
+    cr_assert_geq(roll.fires, ROLL_FIRES);
+    sim_destroy(s);
+}
+
+Test(queue, wheel_rolls_in_reference_order_mono)
+{
+    roll_run(SIM_CLOCK_MONO, false, 5);
+}
+
+Test(queue, wheel_rolls_in_reference_order_boot)
+{
+    roll_run(SIM_CLOCK_BOOT, false, 6);
+}
+
+Test(queue, wheel_rolls_in_reference_order_with_mono_paused)
+{
+    roll_run(SIM_CLOCK_MONO, true, 7);
+}
+
+/* Many deadlines in one bucket armed in decreasing order: the walk back from the bucket's tail
+ * is cut short and the rest go to the heap; the order is unchanged. */
+Test(queue, crowded_bucket_spills_to_the_heap)
+{
+    sim_t *s = make_sim();
+    enum { N = 200 };
+    static probe_t p[N];
+    static int64_t deadline[N];
+    static bool live[N];
+    for (int i = 0; i < N; i++) {
+        p[i].id = i;
+        sim_timer_init(&p[i].timer, on_fire, &p[i]);
+        /* One far timer first, so the rest are not monotone (not the FIFO's). */
+        deadline[i] = i == 0 ? 5000000 : 900 - (i % 100) * 3;
+        sim_timer_start(s, &p[i].timer, SIM_CLOCK_MONO, deadline[i]);
+        live[i] = true;
+    }
+    const sim_queue_t *q = &s->queue[SIM_CLOCK_MONO];
+    cr_assert(sim__queue_ok(s, q));
+    cr_assert_gt(q->wheel.count, 0, "some went to the wheel");
+    cr_assert_gt(q->heap.count, 0, "some spilled to the heap");
+    for (int i = 1; i < N; i += 7) {
+        cr_assert(sim_timer_cancel(s, &p[i].timer));
+        live[i] = false;
+    }
+    cr_assert(sim__queue_ok(s, q));
+    sim_run(s);
+    assert_fired_in_order(deadline, live, N);
     sim_destroy(s);
 }
