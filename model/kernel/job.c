@@ -11,8 +11,8 @@
 
 #include <string.h>
 
-static zx_status_t job_get_info(kobj_t *obj, uint32_t topic, void *buffer, size_t buffer_size,
-                                size_t *actual, size_t *avail);
+static zx_status_t job_get_info(kobj_t *obj, zx_rights_t rights, uint32_t topic, void *buffer,
+                                size_t buffer_size, size_t *actual, size_t *avail);
 static zx_koid_t job_related_koid(const kobj_t *obj);
 static void job_on_zero_handles(kobj_t *obj);
 static void job_destroy(kobj_t *obj);
@@ -160,9 +160,10 @@ void kjob_kill(kjob_t *job, int64_t retcode)
 
 /* ---- Object hooks -------------------------------------------------------------------------- */
 
-static zx_status_t job_get_info(kobj_t *obj, uint32_t topic, void *buffer, size_t buffer_size,
-                                size_t *actual, size_t *avail)
+static zx_status_t job_get_info(kobj_t *obj, zx_rights_t rights, uint32_t topic, void *buffer,
+                                size_t buffer_size, size_t *actual, size_t *avail)
 {
+    (void)rights;
     kjob_t *job = kjob_from(obj);
     size_t n = 0;
     if (topic == ZX_INFO_JOB_CHILDREN) {

@@ -140,9 +140,10 @@ struct kobj_ops {
     /* Optional, peered types: the peer's last handle closed; obj->peer is already NULL. */
     void (*on_peer_zero_handles)(kobj_t *obj);
     /* Optional: a topic of this type listed in object.c's topic table; the handle was already
-     * checked for type and rights. Fill through kobj_info_single / kobj_info_koids. */
-    zx_status_t (*get_info)(kobj_t *obj, uint32_t topic, void *buffer, size_t buffer_size,
-                            size_t *actual, size_t *avail);
+     * checked for type and rights, and `rights` are its rights (ZX_INFO_VMO reports them).
+     * Fill through kobj_info_single / kobj_info_koids. */
+    zx_status_t (*get_info)(kobj_t *obj, zx_rights_t rights, uint32_t topic, void *buffer,
+                            size_t buffer_size, size_t *actual, size_t *avail);
     /* Optional: the last reference is gone; drop references to other objects. object.c frees
      * the memory afterwards. */
     void (*destroy)(kobj_t *obj);

@@ -395,7 +395,8 @@ static zx_status_t sys_object_get_info(const kctx_t *c, zx_handle_t handle, uint
         if (st != ZX_OK)
             return st;
         SIM_ASSERT(h->obj->ops->get_info != NULL);
-        return h->obj->ops->get_info(h->obj, topic, buffer, buffer_size, actual, avail);
+        return h->obj->ops->get_info(h->obj, h->rights, topic, buffer, buffer_size, actual,
+                                     avail);
     }
     return ZX_ERR_NOT_SUPPORTED;
 }

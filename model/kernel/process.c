@@ -12,7 +12,7 @@
 
 #include <string.h>
 
-static zx_status_t process_get_info(kobj_t *obj, uint32_t topic, void *buffer,
+static zx_status_t process_get_info(kobj_t *obj, zx_rights_t rights, uint32_t topic, void *buffer,
                                     size_t buffer_size, size_t *actual, size_t *avail);
 static zx_koid_t process_related_koid(const kobj_t *obj);
 static void process_on_zero_handles(kobj_t *obj);
@@ -152,9 +152,10 @@ void kproc_thread_remove(kproc_t *p, kthread_t *t)
 
 /* ---- Object hooks -------------------------------------------------------------------------- */
 
-static zx_status_t process_get_info(kobj_t *obj, uint32_t topic, void *buffer,
+static zx_status_t process_get_info(kobj_t *obj, zx_rights_t rights, uint32_t topic, void *buffer,
                                     size_t buffer_size, size_t *actual, size_t *avail)
 {
+    (void)rights;
     kproc_t *p = kproc_from(obj);
     if (topic == ZX_INFO_PROCESS) {
         zx_info_process_t info = {.return_code = p->retcode, .start_time = p->start_time_mono};

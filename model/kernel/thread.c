@@ -40,7 +40,7 @@ struct kspawn {
     void *arg;
 };
 
-static zx_status_t thread_get_info(kobj_t *obj, uint32_t topic, void *buffer,
+static zx_status_t thread_get_info(kobj_t *obj, zx_rights_t rights, uint32_t topic, void *buffer,
                                    size_t buffer_size, size_t *actual, size_t *avail);
 static zx_koid_t thread_related_koid(const kobj_t *obj);
 static void thread_destroy(kobj_t *obj);
@@ -488,9 +488,10 @@ zx_thread_state_t kthread_state(const kthread_t *t)
                                                   : ZX_THREAD_STATE_RUNNING;
 }
 
-static zx_status_t thread_get_info(kobj_t *obj, uint32_t topic, void *buffer,
+static zx_status_t thread_get_info(kobj_t *obj, zx_rights_t rights, uint32_t topic, void *buffer,
                                    size_t buffer_size, size_t *actual, size_t *avail)
 {
+    (void)rights;
     SIM_ASSERT(topic == ZX_INFO_THREAD);
     zx_info_thread_t info = {.state = kthread_state(kthread_from(obj))};
     return kobj_info_single(buffer, buffer_size, actual, avail, &info, sizeof(info));

@@ -21,7 +21,7 @@ typedef struct ktimer {
 } ktimer_t;
 
 static void timer_disarm(kobj_t *obj);
-static zx_status_t timer_get_info(kobj_t *obj, uint32_t topic, void *buffer,
+static zx_status_t timer_get_info(kobj_t *obj, zx_rights_t rights, uint32_t topic, void *buffer,
                                   size_t buffer_size, size_t *actual, size_t *avail);
 
 static const kobj_ops_t timer_ops = {
@@ -132,9 +132,10 @@ zx_status_t zx_timer_cancel(zx_handle_t handle)
     return kcall_end(&call, st, handle, 0, 0, 0);
 }
 
-static zx_status_t timer_get_info(kobj_t *obj, uint32_t topic, void *buffer,
+static zx_status_t timer_get_info(kobj_t *obj, zx_rights_t rights, uint32_t topic, void *buffer,
                                   size_t buffer_size, size_t *actual, size_t *avail)
 {
+    (void)rights;
     SIM_ASSERT(topic == ZX_INFO_TIMER);
     const ktimer_t *t = (const ktimer_t *)obj;
     zx_info_timer_t info = {

@@ -92,8 +92,8 @@ struct kvmo {
 
 static void vmo_destroy(kobj_t *obj);
 static void vmo_teardown(kobj_t *obj);
-static zx_status_t vmo_get_info(kobj_t *obj, uint32_t topic, void *buffer, size_t buffer_size,
-                                size_t *actual, size_t *avail);
+static zx_status_t vmo_get_info(kobj_t *obj, zx_rights_t rights, uint32_t topic, void *buffer,
+                                size_t buffer_size, size_t *actual, size_t *avail);
 
 static const kobj_ops_t vmo_ops = {
     .type = ZX_OBJ_TYPE_VMO,
@@ -793,8 +793,8 @@ void kvmo_query_dirty(const kvmo_t *root, uint64_t offset, uint64_t length,
 
 /* ---- ZX_INFO_VMO ----------------------------------------------------------------------------- */
 
-static zx_status_t vmo_get_info(kobj_t *obj, uint32_t topic, void *buffer, size_t buffer_size,
-                                size_t *actual, size_t *avail)
+static zx_status_t vmo_get_info(kobj_t *obj, zx_rights_t rights, uint32_t topic, void *buffer,
+                                size_t buffer_size, size_t *actual, size_t *avail)
 {
     SIM_ASSERT(topic == ZX_INFO_VMO);
     const kvmo_t *vmo = kvmo_from(obj);
@@ -808,6 +808,7 @@ static zx_status_t vmo_get_info(kobj_t *obj, uint32_t topic, void *buffer, size_
                  (vmo->discardable ? ZX_INFO_VMO_DISCARDABLE : 0) |
                  (vmo->root->paged ? ZX_INFO_VMO_PAGER_BACKED : 0),
         .cache_policy = ZX_CACHE_POLICY_CACHED,
+        .handle_rights = rights, /* the queried handle's [inf: VmoToInfoEntry(is_handle)] */
     };
     memcpy(info.name, obj->name, sizeof(info.name));
     /* Memory is attributed to the root only: Zircon attributes none to references, and a slice
@@ -818,7 +819,6 @@ static zx_status_t vmo_get_info(kobj_t *obj, uint32_t topic, void *buffer, size_
         info.committed_private_bytes = info.populated_private_bytes = bytes;
         info.committed_scaled_bytes = info.populated_scaled_bytes = bytes;
     }
-    /* handle_rights: the get_info hook does not see the handle; left 0 [limitation]. */
     return kobj_info_single(buffer, buffer_size, actual, avail, &info, sizeof(info));
 }
 

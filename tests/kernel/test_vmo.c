@@ -505,6 +505,10 @@ Test(vmo, info_vmo_fields)
                  "flags %#x", info.flags);
     ASSERT_EQ(info.committed_bytes, PAGE);
     ASSERT_EQ(info.populated_bytes, PAGE);
+    ASSERT_EQ(info.handle_rights, ZX_DEFAULT_VMO_RIGHTS | ZX_RIGHT_RESIZE);
+    /* The rights of the handle queried, not of the object. */
+    zx_rights_t fewer = ZX_RIGHT_INSPECT | ZX_RIGHT_READ;
+    ASSERT_EQ(vmo_info(dup(h, fewer)).handle_rights, fewer);
     zx_info_vmo_t small;
     size_t actual = 9, avail = 9;
     ASSERT_ST(zx_object_get_info(h, ZX_INFO_VMO, &small, sizeof(small) - 8, &actual, &avail),
