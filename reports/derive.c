@@ -611,6 +611,13 @@ static int layer_row(derive_t *d, const derive_row_t *r, uint8_t role)
     return 0;
 }
 
+bool derive__wants(const derive_t *d, int64_t kind)
+{
+    if (kind >= KIND_FIRST)
+        return kind < KIND_END && d->role[kind - KIND_FIRST] != ROLE_NONE;
+    return kind == 1 || kind == 2 || (kind >= 8 && kind <= 10);
+}
+
 int derive_row(derive_t *d, const derive_row_t *r)
 {
     if (d->failed)

@@ -223,6 +223,10 @@ struct derive {
     char *buf; size_t buf_size;             /* scratch for built names */
 };
 
+/* Whether derive_row uses rows of `kind` (the engine's thread and object kinds, and the layer
+ * kinds spelled as expected): a reader may skip the others. */
+bool derive__wants(const derive_t *d, int64_t kind);
+
 /* The named-counter slot of `name` (a text id), or -1 when out of memory. */
 int32_t derive__counter_track(derive_t *d, uint32_t name);
 /* Interns "prefix" + "rest" (rest may be NULL: ""), TEXT_FAIL when out of memory. */
