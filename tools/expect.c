@@ -208,6 +208,30 @@ static bool load_suspend(loader_t *ld, json_obj_t *o, const cJSON *value, expect
 
 /* ---- Watcher, counter, channel, file read --------------------------------------------------- */
 
+/* "saw_at": per observation of "saw", time bounds or null (unchecked), at most one each. */
+static void load_saw_at(loader_t *ld, json_obj_t *o, expect_watcher_t *w)
+{
+    const cJSON *list;
+    if (!json_get_array(o, "saw_at", JSON_OPTIONAL, &list))
+        return;
+    size_t n = json_count(list);
+    if (n > w->saw_count) {
+        json_doc_report(ld->doc, list, "expected at most one time per observation of \"saw\" "
+                        "(%zu), got %zu", w->saw_count, n);
+        return;
+    }
+    expect_bounds_t *at = loader_alloc(ld, n ? n : 1, sizeof(*at));
+    if (!at)
+        return;
+    size_t i = 0;
+    for (const cJSON *it = json_first(list); it; it = json_next(it), i++) {
+        if (!cJSON_IsNull(it))
+            loader_bounds_ns_node(ld, it, &at[i]);
+    }
+    w->saw_at = at;
+    w->saw_at_count = n;
+}
+
 static bool load_watcher(loader_t *ld, json_obj_t *o, const cJSON *value, expect_t *e)
 {
     expect_watcher_t *w = &e->u.watcher;
@@ -225,6 +249,7 @@ static bool load_watcher(loader_t *ld, json_obj_t *o, const cJSON *value, expect
         }
     }
     json_get_bool(o, "prefix", JSON_OPTIONAL, &w->prefix);
+    load_saw_at(ld, o, w);
     return true;
 }
 
@@ -619,9 +644,10 @@ static const char *describe(loader_t *ld, const expect_t *e)
         break;
     case EXPECT_WATCHER:
         expect_format_watcher(e->u.watcher.saw, e->u.watcher.saw_count, b, sizeof(b));
-        snprintf(buf, sizeof(buf), "watcher %s saw %s%s",
+        snprintf(buf, sizeof(buf), "watcher %s saw %s%s%s",
                  ref_name(&ld->watchers, e->u.watcher.watcher), b,
-                 e->u.watcher.prefix ? " first" : "");
+                 e->u.watcher.prefix ? " first" : "",
+                 e->u.watcher.saw_at_count ? ", at the times given" : "");
         break;
     case EXPECT_LATENCY:
         describe_latency(ld, &e->u.latency, buf, sizeof(buf));

@@ -111,6 +111,9 @@ typedef struct expect_watcher {
     char saw[256];              /* 'A' (AWAKE), 'S' (ASLEEP), as world_watcher_record_t */
     size_t saw_count;
     bool prefix;                /* the observations start with saw (else: exactly saw) */
+    const expect_bounds_t *saw_at; /* "saw_at": bounds on the boot time of observation i,
+                                      i < saw_at_count <= saw_count; neither side = unchecked */
+    size_t saw_at_count;
 } expect_watcher_t;
 
 typedef struct expect_counter {

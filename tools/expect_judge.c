@@ -312,6 +312,17 @@ static void judge_watcher(const expect_watcher_t *w, const world_results_t *r,
         char got[200];
         expect_format_watcher(rec->observations, rec->count, got, sizeof(got));
         fail(v, "the watcher saw %s%s", got, rec->total > rec->count ? " ..." : "");
+        return;
+    }
+    for (size_t i = 0; i < w->saw_at_count; i++) {
+        const expect_bounds_t *b = &w->saw_at[i];
+        if (!bounded(b) || in_bounds(b, rec->observed_ns[i]))
+            continue;
+        char m[120];
+        miss_text(b, rec->observed_ns[i], true, m, sizeof(m));
+        fail(v, "observation %zu (%s) at %s", i, rec->observations[i] == 'A' ? "AWAKE" : "ASLEEP",
+             m);
+        return;
     }
 }
 

@@ -254,8 +254,13 @@ static bool bounds_sides(loader_t *ld, json_obj_t *o, const cJSON *node, bool du
 bool loader_bounds_ns(loader_t *ld, json_obj_t *obj, const char *key, expect_bounds_t *b)
 {
     const cJSON *node = json_obj_get(obj, key, JSON_OPTIONAL);
+    return node && loader_bounds_ns_node(ld, node, b);
+}
+
+bool loader_bounds_ns_node(loader_t *ld, const cJSON *node, expect_bounds_t *b)
+{
     json_obj_t o;
-    if (!node || !json_obj_begin(ld->doc, node, &o))
+    if (!json_obj_begin(ld->doc, node, &o))
         return false;
     return bounds_sides(ld, &o, node, true, INT64_MAX, b);
 }

@@ -60,6 +60,8 @@ bool loader_time(loader_t *ld, json_obj_t *obj, const char *key, json_need_t nee
                  int64_t *out_ns);
 /* {"min": d, "max": d} with at least one side and min <= max. */
 bool loader_bounds_ns(loader_t *ld, json_obj_t *obj, const char *key, expect_bounds_t *b);
+/* The same for a value that is not an object member (an element of a list). */
+bool loader_bounds_ns_node(loader_t *ld, const cJSON *node, expect_bounds_t *b);
 /* A count: an integer (exact) or {"min": n, "max": n}, each in [0, max]. */
 bool loader_bounds_count(loader_t *ld, json_obj_t *obj, const char *key, int64_t max,
                          expect_bounds_t *b);

@@ -181,6 +181,24 @@ Test(expect, watcher_exact_and_prefix)
           "the watcher saw AWAKE ASLEEP AWAKE");
 }
 
+Test(expect, watcher_observation_times)
+{
+    watchers[0].observed_ns[0] = 1000000;
+    watchers[0].observed_ns[1] = 5000000;
+    watchers[0].observed_ns[2] = 9000000;
+    holds("{\"watcher\": \"w\", \"saw\": [\"AWAKE\", \"ASLEEP\", \"AWAKE\"], "
+          "\"saw_at\": [null, {\"min\": \"5ms\", \"max\": \"5ms\"}]}");
+    holds("{\"watcher\": \"w\", \"saw\": [\"AWAKE\"], \"prefix\": true, "
+          "\"saw_at\": [{\"max\": \"1ms\"}]}");
+    fails("{\"watcher\": \"w\", \"saw\": [\"AWAKE\", \"ASLEEP\", \"AWAKE\"], "
+          "\"saw_at\": [null, null, {\"max\": \"8ms\"}]}",
+          "observation 2 (AWAKE) at 9ms (expected <= 8ms)");
+    /* The order is checked first: times of a wrong sequence are not compared. */
+    fails("{\"watcher\": \"w\", \"saw\": [\"ASLEEP\"], \"prefix\": true, "
+          "\"saw_at\": [{\"max\": \"1ms\"}]}",
+          "the watcher saw AWAKE ASLEEP AWAKE");
+}
+
 Test(expect, counter_at_a_time_and_at_the_end)
 {
     holds("{\"counter\": \"a\", \"at\": \"1ms\", \"value\": 1}");

@@ -720,6 +720,26 @@ Test(scenario, an_expectation_checks_one_thing)
                  "\"suspend_count\", \"violation\", \"watcher\", got none"));
 }
 
+Test(scenario, watcher_times_are_bounds_or_null_one_per_observation)
+{
+    load_ok("{\"description\": \"d\", \"watchers\": [{\"name\": \"w\"}], \"expectations\": "
+            "[{\"watcher\": \"w\", \"saw\": [\"AWAKE\", \"ASLEEP\"], \"saw_at\": [null, "
+            "{\"min\": \"2s\"}]}]}");
+    const expect_watcher_t *w = &sc->expects[0].u.watcher;
+    cr_assert_eq(w->saw_at_count, 2);
+    cr_assert(!w->saw_at[0].has_min && !w->saw_at[0].has_max);
+    cr_assert(w->saw_at[1].has_min && !w->saw_at[1].has_max);
+    cr_assert_eq(w->saw_at[1].min, 2000000000);
+    cr_assert_str_eq(sc->expects[0].description, "watcher w saw AWAKE ASLEEP, at the times given");
+    load_fails("{\"description\": \"d\", \"watchers\": [{\"name\": \"w\"}], \"expectations\":"
+               " [{\"watcher\": \"w\", \"saw\": [\"AWAKE\"], \"saw_at\": [null, null]},"
+               " {\"watcher\": \"w\", \"saw\": [\"AWAKE\"], \"saw_at\": [{}]}]}",
+               E("1:113: $.expectations[0].saw_at: expected at most one time per observation "
+                 "of \"saw\" (1), got 2")
+               E("1:174: $.expectations[1].saw_at[0]: expected \"min\", \"max\" or both, got "
+                 "neither"));
+}
+
 Test(scenario, an_expectation_needs_something_to_check)
 {
     load_fails("{\"description\": \"d\", \"expectations\": [{\"suspend\": \"last\"}]}",
