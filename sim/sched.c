@@ -323,7 +323,7 @@ intptr_t sim_park_until(sim_t *s, sim_park_mode_t mode, sim_clock_t clock, int64
         return timeout_result;
     sim_task_t *t = s->current;
     if (deadline_ns != SIM_TIME_INFINITE) {
-        t->timeout_result = timeout_result;
+        t->result = timeout_result; /* what the deadline's wake-up returns (thread.c) */
         sim_timer_start(s, &t->deadline, clock, deadline_ns);
     }
     return sim_park(s, mode);

@@ -142,17 +142,22 @@ typedef enum sim_thread_state {
     SIM_THREAD_DONE,       /* every task finished */
 } sim_thread_state_t;
 
+/* A task's first cache line holds what waking it touches (a waker or its deadline timer runs
+ * while other tasks' lines fill the cache, so each line it needs is a miss); the switch reads
+ * the second. The struct sits 64-byte aligned at the top of its stack mapping (thread.c). */
 struct sim_task {
-    sim_ctx_t ctx;              /* saved stack pointer while not running */
+    /* Line 0: park and wake. */
     sim_thread_t *thread;
-    sim_task_t *next_ready;     /* link in the thread's FIFO of ready tasks */
-    sim_task_t *next_all;       /* link in the run's list of every task (creation order) */
-    intptr_t result;            /* value sim_park returns */
-    intptr_t timeout_result;    /* value when `deadline` fires */
-    sim_timer_t deadline;       /* park_until / sleep */
+    intptr_t result;            /* value sim_park returns; preset to the timeout's value by
+                                 * sim_park_until, so the deadline firing need not store it */
     uint8_t state;              /* sim_task_state_t */
     uint8_t park_mode;          /* sim_park_mode_t, valid while PARKED */
     uint32_t id;
+    sim_timer_t deadline;       /* park_until / sleep */
+    /* Line 1: the switch, then what is used rarely. */
+    sim_ctx_t ctx;              /* saved stack pointer while not running */
+    sim_task_t *next_ready;     /* link in the thread's FIFO of ready tasks */
+    sim_task_t *next_all;       /* link in the run's list of every task (creation order) */
     sim_task_fn fn;
     void *arg;
     void *data;                 /* sim_task_set_data */
@@ -166,18 +171,24 @@ struct sim_task {
 #endif
 };
 
+_Static_assert(offsetof(struct sim_task, deadline) + sizeof(sim_timer_t) <= 64,
+               "a wake-up touches one line of the task");
+
+/* A thread's hot fields (dispatch, park, wake) come first, in the struct's first cache line;
+ * thread.c allocates it 64-byte aligned. */
 struct sim_thread {
     sim_task_t *current;        /* task running, blocked, or picked to run next; NULL if idle */
     sim_task_t *ready_head;     /* FIFO of ready sibling tasks */
     sim_task_t *ready_tail;
-    sim_thread_t *next_all;     /* the run's threads in creation order */
     uint8_t state;              /* sim_thread_state_t */
     bool daemon;
-    uint32_t id;
     uint32_t tasks_alive;
+    uint32_t id;
+    sim_thread_t *next_all;     /* the run's threads in creation order */
     size_t stack_size;
     void *data;
     char *name;
+    void *alloc;                /* what sim__alloc returned: the struct is aligned within it */
 };
 
 /* ---- Strategies ----------------------------------------------------------------------------- */

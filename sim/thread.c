@@ -96,7 +96,7 @@ static sim_task_t *task_obtain(sim_t *s, size_t stack_size)
 static void deadline_fired(sim_t *s, sim_timer_t *timer)
 {
     sim_task_t *t = timer->data;
-    sim_wake(s, t, t->timeout_result);
+    sim_wake(s, t, t->result); /* preset to the timeout's value by sim_park_until */
 }
 
 int sim__task_create(sim_t *s, sim_thread_t *th, const char *name, sim_task_fn fn, void *arg,
@@ -115,7 +115,6 @@ int sim__task_create(sim_t *s, sim_thread_t *th, const char *name, sim_task_fn f
     t->thread = th;
     t->next_ready = NULL;
     t->result = 0;
-    t->timeout_result = 0;
     t->state = SIM_TASK_NEW;
     t->park_mode = SIM_PARK_THREAD;
     t->id = ++s->task_ids;
@@ -152,9 +151,12 @@ int sim_thread_create(sim_t *s, const char *name, sim_task_fn fn, void *arg,
     SIM_ASSERT(fn != NULL);
     if (s->end != SIM_END_NONE)
         return SIM_ESTATE;
-    sim_thread_t *th = sim__alloc(s, sizeof(*th));
-    if (!th)
+    /* 64-byte aligned, so that its hot fields share one cache line. */
+    void *mem = sim__alloc(s, sizeof(sim_thread_t) + 63);
+    if (!mem)
         return SIM_ENOMEM;
+    sim_thread_t *th = (sim_thread_t *)(((uintptr_t)mem + 63) & ~(uintptr_t)63);
+    th->alloc = mem;
     th->name = sim__strdup(s, name ? name : "thread");
     if (!th->name)
         goto fail_free_thread;
@@ -198,7 +200,7 @@ int sim_thread_create(sim_t *s, const char *name, sim_task_fn fn, void *arg,
 fail_free_name:
     sim__free(th->name);
 fail_free_thread:
-    sim__free(th);
+    sim__free(th->alloc);
     return SIM_ENOMEM;
 }
 
@@ -290,7 +292,7 @@ void sim__task_free_all(sim_t *s)
     while (th) {
         sim_thread_t *next = th->next_all;
         sim__free(th->name);
-        sim__free(th);
+        sim__free(th->alloc);
         th = next;
     }
     s->threads_head = s->threads_tail = NULL;
