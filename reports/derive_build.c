@@ -74,8 +74,10 @@ static int build_suspends(const derive_t *d, derive_out_t *out)
     dattempt_t *sorted = malloc((n ? n : 1) * sizeof(*sorted));
     if (!sorted)
         return DERIVE_ENOMEM;
-    memcpy(sorted, d->attempts.data, n * sizeof(*sorted));
-    qsort(sorted, n, sizeof(*sorted), cmp_attempt);
+    if (n > 0) { /* memcpy and qsort take no NULL, even for 0 bytes */
+        memcpy(sorted, d->attempts.data, n * sizeof(*sorted));
+        qsort(sorted, n, sizeof(*sorted), cmp_attempt);
+    }
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
         suspend_row_t *s = vec_push(&out->suspends, sizeof(*s));
@@ -187,7 +189,7 @@ static int build_forwards(const derive_t *d, vec_t *fw, keymap_t *by_k)
         rc = add_forward(fw, &queues, &queue_proxy, &VEC_AT(d->spans, fspan_t, i));
     for (size_t i = 0; i < d->threads.count && rc == 0; i++)
         rc = add_forward(fw, &queues, &queue_proxy, &VEC_AT(d->threads, dthread_t, i).cur);
-    if (rc == 0)
+    if (rc == 0 && fw->count > 0)
         qsort(fw->data, fw->count, sizeof(forward_t), cmp_forward);
     int64_t k = 0;
     for (size_t i = 0; i < fw->count && rc == 0; i++) {
