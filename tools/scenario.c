@@ -180,6 +180,36 @@ static void load_costs(loader_t *ld, json_obj_t *top)
     w->cost_count = n;
 }
 
+/* system.lease_failures: distinct indices of TakeApplicationActivityLease requests (R10). */
+static void load_lease_failures(loader_t *ld, json_obj_t *o)
+{
+    world_config_t *w = &ld->sc->world;
+    const cJSON *list;
+    if (!json_get_array(o, "lease_failures", JSON_OPTIONAL, &list))
+        return;
+    size_t n = json_count(list);
+    uint32_t *out = loader_alloc(ld, n ? n : 1, sizeof(*out));
+    if (!out)
+        return;
+    size_t k = 0;
+    for (const cJSON *it = json_first(list); it; it = json_next(it)) {
+        int64_t v;
+        if (!json_as_int64_in(ld->doc, it, 0, UINT32_MAX, &v))
+            continue;
+        bool seen = false;
+        for (size_t j = 0; j < k; j++)
+            seen = seen || out[j] == (uint32_t)v;
+        if (seen) {
+            json_doc_report(ld->doc, it, "expected distinct request indices, got %" PRId64
+                            " twice", v);
+            continue;
+        }
+        out[k++] = (uint32_t)v;
+    }
+    w->lease_failures = out;
+    w->lease_failure_count = k;
+}
+
 static void load_system(loader_t *ld, json_obj_t *top)
 {
     world_config_t *w = &ld->sc->world;
@@ -193,6 +223,7 @@ static void load_system(loader_t *ld, json_obj_t *top)
         else
             json_as_duration_ns(ld->doc, delay, &w->system_suspend_delay_ns);
         json_get_duration_ns(&o, "resume_time", JSON_OPTIONAL, &w->system_resume_ns);
+        load_lease_failures(ld, &o);
         json_obj_end(&o);
     }
     w->message_wake_bound_ns = 1000000000LL;

@@ -19,6 +19,7 @@
 #define SEND_BYTES_DEFAULT 16
 
 static const char *const side_names[] = {"remote", "container", NULL};
+static const char *const client_names[] = {"kernel", "tool", NULL};
 
 /* Bits zx_object_signal (zx_object_signal_peer for an eventpair) may set or clear: the user
  * signals and SIGNALED, whose bit is the same for events, eventpairs and counters. */
@@ -94,9 +95,13 @@ static void load_counter_add(loader_t *ld, json_obj_t *o, world_action_t *a)
 /* The arguments of action `a->kind`; the keys asked for here are the only ones allowed. */
 static void load_args(loader_t *ld, json_obj_t *o, const cJSON *node, world_action_t *a)
 {
-    int side = 0;
+    int side = 0, client = 0;
     switch (a->kind) {
     case WORLD_ACTION_SUSPEND:
+        json_get_enum(o, "client", JSON_OPTIONAL, client_names, &client);
+        a->from_tool = client == 1;
+        break;
+    case WORLD_ACTION_STOP_CONTAINER:
         break;
     case WORLD_ACTION_SEND:
         load_send(ld, o, a);

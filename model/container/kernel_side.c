@@ -21,6 +21,9 @@
  * except WAKE_LOCKS_EXIST: "Abort: <held locks joined by ' '>" and wakeup_count += locks held
  * (K-D's accounting).
  *
+ * A tool (thread "tool" of the platform process, only when a "suspend" action has "client":
+ * "tool"): a second SuspendContainer client outside the container, never frozen (R5).
+ *
  * Kernel worker (thread "kernel_worker"): the container-side actions of the timeline, one at a
  * time, in order (wake locks, ProxyWakeChannel, AddWakeSource/RemoveWakeSource, closing the
  * container's end of a proxy, counter adds, file reads). Commands arrive on a channel from the
@@ -114,11 +117,12 @@ static void stats_update(world_t *w, world_suspend_result_t result,
 
 /* ---- SuspendContainer (6.3) ------------------------------------------------------------------ */
 
-static zx_status_t await_response(world_t *w, zx_handle_t ch, fidl_suspend_container_resp_t *resp)
+static zx_status_t await_response(world_msgbuf_t *buf, zx_handle_t ch,
+                                  fidl_suspend_container_resp_t *resp)
 {
     for (int i = 0; i < 16; i++) {
         fidl_message_t msg;
-        zx_status_t st = world_await_reply(ch, w->kside.buf.bytes, w->kside.buf.handles, &msg);
+        zx_status_t st = world_await_reply(ch, buf->bytes, buf->handles, &msg);
         if (st != ZX_OK)
             return st;
         if (msg.header.ordinal != FIDL_MANAGER_SUSPEND_CONTAINER) {
@@ -142,29 +146,49 @@ static world_suspend_result_t result_of(zx_status_t st, const fidl_suspend_conta
                                                           : WORLD_SUSPEND_FAILURE;
 }
 
+/* Who sends a SuspendContainer: the kernel's suspend loop, or a tool outside the container. */
+typedef struct suspend_client {
+    zx_handle_t svc;        /* the client's /svc */
+    zx_handle_t job;        /* duplicated as container_job (if valid) */
+    zx_handle_t wake_locks; /* duplicated as wake_locks (if valid) */
+    world_msgbuf_t *buf;
+} suspend_client_t;
+
+/* One SuspendContainer round trip on a new connection; the record's result. May block (a
+ * kernel thread is frozen in the middle of it). */
+static world_suspend_result_t suspend_call(world_t *w, const suspend_client_t *c,
+                                           fidl_suspend_container_resp_t *resp)
+{
+    size_t rec = records_suspend_begin(w);
+    fidl_suspend_container_req_t req = {0};
+    if (c->job != ZX_HANDLE_INVALID)
+        (void)zx_handle_duplicate(c->job, ZX_RIGHT_SAME_RIGHTS, &req.container_job);
+    if (c->wake_locks != ZX_HANDLE_INVALID)
+        (void)zx_handle_duplicate(c->wake_locks, ZX_RIGHT_SAME_RIGHTS, &req.wake_locks);
+    zx_handle_t ch = world_connect(c->svc, MANAGER_PROTOCOL);
+    zx_status_t st = ZX_ERR_PEER_CLOSED;
+    if (ch != ZX_HANDLE_INVALID)
+        st = fidl_suspend_container_req_write(ch, 1, &req);
+    fidl_suspend_container_req_close(&req);
+    if (st == ZX_OK)
+        st = await_response(c->buf, ch, resp);
+    zx_handle_close(ch);
+    records_suspend_end(w, rec, st, resp);
+    return result_of(st, resp);
+}
+
 /* One SuspendContainer round trip, as SuspendResumeManager::suspend. May block (frozen). */
 static world_suspend_result_t suspend_once(world_t *w)
 {
     const world_suspend_config_t *sc = &w->cfg->container.suspend;
     world_kside_t *ks = &w->kside;
     int64_t start_boot_ns = zx_clock_get_boot();
-    size_t rec = records_suspend_begin(w);
-    fidl_suspend_container_req_t req = {0};
-    if (sc->send_container_job)
-        (void)zx_handle_duplicate(ks->job, ZX_RIGHT_SAME_RIGHTS, &req.container_job);
-    if (sc->send_wake_locks)
-        (void)zx_handle_duplicate(ks->lock_reader, ZX_RIGHT_SAME_RIGHTS, &req.wake_locks);
-    zx_handle_t ch = world_connect(ks->svc, MANAGER_PROTOCOL);
-    zx_status_t st = ZX_ERR_PEER_CLOSED;
-    if (ch != ZX_HANDLE_INVALID)
-        st = fidl_suspend_container_req_write(ch, 1, &req);
-    fidl_suspend_container_req_close(&req);
+    suspend_client_t c = {.svc = ks->svc,
+                          .job = sc->send_container_job ? ks->job : ZX_HANDLE_INVALID,
+                          .wake_locks = sc->send_wake_locks ? ks->lock_reader : ZX_HANDLE_INVALID,
+                          .buf = &ks->buf};
     fidl_suspend_container_resp_t resp = {0};
-    if (st == ZX_OK)
-        st = await_response(w, ch, &resp);
-    zx_handle_close(ch);
-    world_suspend_result_t result = result_of(st, &resp);
-    records_suspend_end(w, rec, st, &resp);
+    world_suspend_result_t result = suspend_call(w, &c, &resp);
     stats_update(w, result, &resp, start_boot_ns);
     return result;
 }
@@ -226,6 +250,57 @@ static void suspend_main(void *arg)
             backoff = backoff > cap / 2 ? cap : backoff * 2;
         }
     }
+}
+
+/* ---- A tool's SuspendContainer (R5) ---------------------------------------------------------- */
+
+/* Thread "tool" of the platform process: a client outside the container (a test, a debugging
+ * tool) that sends SuspendContainer with the container's job and no wake_locks, one request at
+ * a time, in timeline order. It is never frozen, so it can ask while the container sleeps. Its
+ * replies do not count in the kernel's SuspendStats. */
+static void tool_main(void *arg)
+{
+    world_t *w = arg;
+    world_kside_t *ks = &w->kside;
+    for (;;) {
+        zx_signals_t observed = 0;
+        if (zx_object_wait_one(ks->tool_rx, ZX_CHANNEL_READABLE | ZX_CHANNEL_PEER_CLOSED,
+                               ZX_TIME_INFINITE, &observed) != ZX_OK)
+            return;
+        uint32_t index = 0;
+        bool got = false;
+        if (!command_read(ks->tool_rx, &index, &got))
+            return;
+        if (!got)
+            continue;
+        suspend_client_t c = {.svc = w->tl.svc, .job = w->tl.job, .buf = &ks->tool_buf};
+        fidl_suspend_container_resp_t resp = {0};
+        (void)suspend_call(w, &c, &resp);
+    }
+}
+
+void kside_tool_suspend(world_t *w, uint32_t index)
+{
+    (void)zx_channel_write(w->kside.tool_tx, 0, &index, sizeof(index), NULL, 0);
+}
+
+/* The tool's thread and command channel exist only when the timeline uses it, so that other
+ * runs trace nothing more. */
+static void tool_setup(world_t *w)
+{
+    const world_config_t *c = w->cfg;
+    bool used = false;
+    for (size_t i = 0; i < c->timeline_count && !used; i++)
+        used = c->timeline[i].kind == WORLD_ACTION_SUSPEND && c->timeline[i].from_tool;
+    if (!used)
+        return;
+    zx_handle_t a, b;
+    zx_status_t st = zx_channel_create(0, &a, &b);
+    SIM_ASSERT(st == ZX_OK);
+    w->kside.tool_tx = world_give(a, w->platform_proc);
+    w->kside.tool_rx = world_give(b, w->platform_proc);
+    world_msgbuf_init(&w->kside.tool_buf);
+    world_thread_start(w->platform_proc, "tool", tool_main, w);
 }
 
 /* ---- Kernel worker --------------------------------------------------------------------------- */
@@ -314,10 +389,12 @@ void kside_setup(world_t *w)
     world_msgbuf_init(&ks->buf);
     world_thread_start(w->starnix_proc, "suspend_loop", suspend_main, w);
     world_thread_start(w->starnix_proc, "kernel_worker", worker_main, w);
+    tool_setup(w);
 }
 
 void kside_teardown(world_t *w)
 {
     free(w->kside.locks);
     world_msgbuf_deinit(&w->kside.buf);
+    world_msgbuf_deinit(&w->kside.tool_buf);
 }

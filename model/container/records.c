@@ -5,7 +5,9 @@
  * From the trace (records_on_event, called from the first invariant's on_event hook):
  *  - MANAGER_EV_SUSPEND_PHASE: the runner's phase times of attempt n go to the n-th suspend
  *    record (the world's suspend loop sends one request at a time, so the runner's order of
- *    reception is the world's order of sending);
+ *    reception is the world's order of sending; a tool's request (kernel_side.c) keeps that
+ *    order unless the tool and the kernel send within the few µs a request takes to reach the
+ *    runner's serve loop);
  *  - MANAGER_EV_COUNTER_INCREMENTED: the k-th for a proxy is the k-th message its remote wrote
  *    (the channel is FIFO and the proxy moves one message per iteration);
  *  - KERNEL_EV_CHANNEL_WRITE on a handler's channel end: the k-th is the k-th message, now in

@@ -26,6 +26,12 @@
  * Without the hold a short suspend delay re-suspended the system at the instant of the resume,
  * before the woken driver had even sent its message, and the message was lost.
  * Before the first lease was ever taken the system does not suspend (it is still booting).
+ *
+ * Lease failures. `lease_failures` lists TakeApplicationActivityLease requests (counted from 0
+ * over the run, in the order the governor reads them) that fail: the governor closes that
+ * connection without answering, as a governor that crashed or dropped the client would, and
+ * the caller's FIDL call fails (reference 4.9: the runner warns and goes on without a lease,
+ * R10).
  * The delay, resume and hold timers are engine timers on the boot clock: their callbacks
  * never park.
  */
@@ -216,6 +222,21 @@ static void take_lease(world_t *w, zx_handle_t ch, uint32_t txid, const fidl_tak
 
 /* ---- Connections ----------------------------------------------------------------------------- */
 
+/* Whether the scenario makes this request fail (lease_failures): the governor then closes the
+ * connection without a reply, so the caller sees a FIDL error (the channel closed). */
+static bool lease_refused(world_t *w, const fidl_take_lease_req_t *req)
+{
+    uint32_t index = w->sag.lease_requests++;
+    const world_config_t *c = w->cfg;
+    for (size_t i = 0; i < c->lease_failure_count; i++) {
+        if (c->lease_failures[i] != index)
+            continue;
+        world_trace(w, WORLD_EV_LEASE, 0, 2, w->sag.leases, 0, 0, req->has_name ? req->name : "");
+        return true;
+    }
+    return false;
+}
+
 /* One ActivityGovernor connection; a decode error ends it (the stream's `?`). */
 static void conn_main(void *arg)
 {
@@ -240,8 +261,12 @@ static void conn_main(void *arg)
         fidl_take_lease_req_t req;
         if (fidl_take_lease_req_decode(&msg, &req) != ZX_OK)
             break;
-        take_lease(c->w, c->handle, txid, &req);
+        bool refused = lease_refused(c->w, &req);
+        if (!refused)
+            take_lease(c->w, c->handle, txid, &req);
         fidl_take_lease_req_close(&req);
+        if (refused)
+            break;
     }
     zx_handle_close(c->handle);
     conn_free(c);

@@ -13,7 +13,8 @@
  * due in the meantime it wakes the system on that entry's behalf (order is kept: the earlier
  * software action still runs first). Platform actions (watchers, spawn, kill) run in the driver
  * itself; container actions go to the Starnix kernel's worker or suspend loop over a channel,
- * so a frozen container runs them when it is thawed.
+ * so a frozen container runs them when it is thawed. A tool's "suspend" goes to the tool's
+ * thread (kernel_side.c), outside the container.
  *
  * Poisson. One thread serves every stream so that the draws from SIM_RNG_WORKLOAD happen in
  * arrival order whatever the schedule: the next arrival of each stream is drawn when its
@@ -159,6 +160,12 @@ static void run_platform(world_t *w, const world_entry_t *e)
     case WORLD_ACTION_KILL_PROCESS:
         process_kill(w, e->target);
         break;
+    case WORLD_ACTION_STOP_CONTAINER:
+        /* The kernel component stops: the framework drops the controller (the runner's
+         * on_stop task then removes the kernel, R11). */
+        zx_handle_close(w->controller);
+        w->controller = ZX_HANDLE_INVALID;
+        break;
     default:
         SIM_ASSERT(!"not a platform action");
     }
@@ -180,7 +187,9 @@ static void run_entry(world_t *w, size_t i)
                            : world_action_name((world_action_kind_t)e->kind);
     world_trace(w, WORLD_EV_ACTION, 0, e->kind == WORLD_ENTRY_REGISTER_PROXY ? -1 : e->kind,
                 e->target, (int64_t)i, 0, name);
-    if (e->kind == WORLD_ACTION_SUSPEND)
+    if (e->kind == WORLD_ACTION_SUSPEND && e->action->from_tool)
+        kside_tool_suspend(w, (uint32_t)i);
+    else if (e->kind == WORLD_ACTION_SUSPEND)
         command(w->tl.sctl, (uint32_t)i);
     else if (is_container_side(e))
         command(w->tl.kctl, (uint32_t)i);

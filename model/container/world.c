@@ -326,6 +326,17 @@ static void channel_pair(zx_handle_t *a, zx_handle_t *b)
     SIM_ASSERT(st == ZX_OK);
 }
 
+/* Whether the timeline stops the container: only then does Start carry a controller, so that
+ * other runs trace nothing more. */
+static bool stops_container(const world_config_t *c)
+{
+    for (size_t i = 0; i < c->timeline_count; i++) {
+        if (c->timeline[i].kind == WORLD_ACTION_STOP_CONTAINER)
+            return true;
+    }
+    return false;
+}
+
 /* Tells the runner about the container, as the component framework does when it starts the
  * kernel component (fidl.h: Start carries the job and the name). */
 static void runner_start(world_t *w, zx_handle_t outgoing)
@@ -341,8 +352,15 @@ static void runner_start(world_t *w, zx_handle_t outgoing)
     SIM_ASSERT(st == ZX_OK);
     fidl_string_set(start.name, &start.has_name,
                     w->cfg->container.name ? w->cfg->container.name : "starnix");
+    if (stops_container(w->cfg)) {
+        /* The controller's client end goes to the runner (Start's field 3); the framework
+         * keeps the other and closes it on "stop_container". */
+        channel_pair(&start.controller, &w->controller);
+    }
     st = fidl_runner_start_req_write(w->runner_client, 0, &start);
     SIM_ASSERT(st == ZX_OK);
+    if (w->controller != ZX_HANDLE_INVALID)
+        w->controller = world_give(w->controller, w->platform_proc);
 }
 
 static zx_status_t build(world_t *w)

@@ -83,6 +83,7 @@ typedef struct world_sag {
     sim_timer_t hold_timer;    /* boot clock: the longest a wake holds it, WORLD_WAKE_HOLD_NS */
     sim_waitq_t running;       /* platform tasks waiting for the system to run */
     sag_conn_t *conns;         /* every connection and lease record, freed at destroy */
+    uint32_t lease_requests;   /* TakeApplicationActivityLease requests read so far */
     world_msgbuf_t buf;        /* the directory task's */
 } world_sag_t;
 
@@ -105,6 +106,9 @@ typedef struct world_kside {
     zx_handle_t lock_writer;    /* starnix: active_lock_writer */
     zx_handle_t kctl;           /* starnix: kernel worker's command channel (read end) */
     zx_handle_t sctl;           /* starnix: suspend loop's command channel (read end) */
+    zx_handle_t tool_tx;        /* platform: commands to the tool's thread (write end) */
+    zx_handle_t tool_rx;        /* platform: the tool's thread reads them */
+    world_msgbuf_t tool_buf;    /* the tool's */
     const char **locks;         /* Linux wake locks held now (names borrowed from config) */
     size_t lock_count, lock_capacity;
     world_msgbuf_t buf;         /* the suspend loop's */
@@ -238,6 +242,8 @@ struct world {
     zx_handle_t platform_job, container_job;
     zx_handle_t cm_proc, sag_proc, platform_proc, starnix_proc;
     zx_handle_t runner_client; /* ComponentRunner connection, held by the "framework" */
+    zx_handle_t controller;    /* platform: the framework's end of the kernel's controller
+                                  channel (only when the timeline stops the container) */
     world_sag_t sag;
     world_svc_t svc;
     world_kside_t kside;
@@ -296,6 +302,8 @@ bool sag_wait_running(world_t *w, int64_t deadline_boot_ns);
 
 /* kernel_side.c */
 void kside_setup(world_t *w);
+/* A tool outside the container sends SuspendContainer (timeline entry `index`). Platform. */
+void kside_tool_suspend(world_t *w, uint32_t index);
 void kside_teardown(world_t *w);
 /* The kernel worker executes entry `index` of the timeline (container-side actions). */
 void kside_execute(world_t *w, const world_entry_t *e);

@@ -168,6 +168,21 @@ Test(scenario, a_system_that_never_suspends)
     cr_assert_eq(sc->world.system_suspend_delay_ns, -1);
 }
 
+Test(scenario, lease_failures_are_distinct_request_indices)
+{
+    load_ok("{\"description\": \"d\", \"system\": {\"lease_failures\": [1, 3]}}");
+    cr_assert_eq(sc->world.lease_failure_count, 2);
+    cr_assert_eq(sc->world.lease_failures[0], 1);
+    cr_assert_eq(sc->world.lease_failures[1], 3);
+    load_ok("{\"description\": \"d\"}");
+    cr_assert_eq(sc->world.lease_failure_count, 0);
+    load_fails("{\"description\": \"d\", \"system\": {\"lease_failures\": [1, -1, 1]}}",
+               E("1:55: $.system.lease_failures[1]: expected an integer between 0 and 4294967295, "
+                 "got -1")
+               E("1:59: $.system.lease_failures[2]: expected distinct request indices, got 1 "
+                 "twice"));
+}
+
 Test(scenario, counter_at_the_end_needs_no_sample)
 {
     load_ok("{\"description\": \"d\", \"proxies\": [{\"name\": \"p\"}], \"expectations\": "
@@ -506,7 +521,7 @@ Test(scenario, unknown_action_reports_only_the_action)
                  "\"wake_lock_acquire\", \"wake_lock_release\", \"signal\", \"add_wake_source\", "
                  "\"remove_wake_source\", \"register_watcher\", \"close_watcher\", "
                  "\"close_peer\", \"spawn_process\", \"kill_process\", \"read_file\", "
-                 "\"counter_add\", got \"sned\" (did you mean \"send\"?)"));
+                 "\"counter_add\", \"stop_container\", got \"sned\" (did you mean \"send\"?)"));
 }
 
 Test(scenario, an_argument_of_another_action_is_an_unknown_key)
@@ -514,7 +529,26 @@ Test(scenario, an_argument_of_another_action_is_an_unknown_key)
     load_fails("{\"description\": \"d\", \"timeline\": [{\"at\": \"1ms\", \"action\": "
                "\"suspend\", \"proxy\": \"p\"}]}",
                E("1:70: $.timeline[0].proxy: unknown key \"proxy\"; expected one of \"action\", "
-                 "\"at\""));
+                 "\"at\", \"client\""));
+}
+
+Test(scenario, suspend_client_and_stop_container)
+{
+    load_ok("{\"description\": \"d\", \"timeline\": [{\"at\": \"1ms\", \"action\": "
+            "\"suspend\"}, {\"at\": \"2ms\", \"action\": \"suspend\", \"client\": \"tool\"}, "
+            "{\"at\": \"3ms\", \"action\": \"suspend\", \"client\": \"kernel\"}, "
+            "{\"at\": \"4ms\", \"action\": \"stop_container\"}]}");
+    cr_assert_eq(sc->world.timeline_count, 4);
+    cr_assert(!sc->world.timeline[0].from_tool);
+    cr_assert(sc->world.timeline[1].from_tool);
+    cr_assert(!sc->world.timeline[2].from_tool);
+    cr_assert_eq(sc->world.timeline[3].kind, WORLD_ACTION_STOP_CONTAINER);
+    load_fails("{\"description\": \"d\", \"timeline\": [{\"at\": \"1ms\", \"action\": "
+               "\"suspend\", \"client\": \"hal\"}, {\"at\": \"2ms\", \"action\": "
+               "\"stop_container\", \"client\": \"tool\"}]}",
+               E("1:80: $.timeline[0].client: expected one of \"kernel\", \"tool\", got \"hal\"")
+               E("1:130: $.timeline[1].client: unknown key \"client\"; expected one of "
+                 "\"action\", \"at\""));
 }
 
 Test(scenario, actions_after_the_time_limit_never_happen)

@@ -179,7 +179,8 @@ typedef struct world_disk_config {
     X(SPAWN_PROCESS, "spawn_process")                                                          \
     X(KILL_PROCESS, "kill_process")                                                            \
     X(READ_FILE, "read_file")               /* a container thread reads file/offset/length */ \
-    X(COUNTER_ADD, "counter_add")           /* the kernel adds `delta` to a proxy's counter */
+    X(COUNTER_ADD, "counter_add")           /* the kernel adds `delta` to a proxy's counter */\
+    X(STOP_CONTAINER, "stop_container")     /* the framework closes the kernel's controller */
 
 typedef enum world_action_kind {
 #define X(name, text) WORLD_ACTION_##name,
@@ -201,6 +202,7 @@ typedef struct world_action {
     bool remote_side;    /* CLOSE_PEER: true = the remote peer closes, false = the container */
     uint64_t offset, length; /* READ_FILE */
     int64_t delta;       /* COUNTER_ADD */
+    bool from_tool;      /* SUSPEND: sent by a tool outside the container, not the kernel */
 } world_action_t;
 
 /* A Poisson stream of messages from one proxy's remote peer. */
@@ -242,6 +244,10 @@ typedef struct world_config {
     size_t poisson_count;
     int64_t message_wake_bound_ns;  /* invariant: a message forwarded to a suspended container
                                        must wake it within this bound (0 = 1 s) */
+    const uint32_t *lease_failures; /* TakeApplicationActivityLease requests (0-based, in the
+                                       order the governor reads them) it answers by closing the
+                                       connection: the caller sees a FIDL error (R10) */
+    size_t lease_failure_count;
 } world_config_t;
 
 /* ---- Results: what happened ------------------------------------------------------------------ */
@@ -377,8 +383,9 @@ void world_destroy(world_t *w);
  *   SYSTEM_WAKE     a hardware wake was requested; arg[0] = 1 if the system was suspended,
  *                   text = its cause ("send:touch", "signal:irq", "poisson:touch", ...)
  *   SYSTEM_RESUME   the monotonic clock runs again; arg[0] = boot ns spent suspended
- *   LEASE           object = lease token koid, arg[0] = 1 taken / 0 dropped, arg[1] = leases
- *                   held after, text = the lease's name
+ *   LEASE           object = lease token koid, arg[0] = 1 taken / 0 dropped / 2 refused (a
+ *                   lease_failures request: object 0), arg[1] = leases held after, text = the
+ *                   lease's name
  *   ACTION          a timeline entry executes; arg[0] = world_action_kind_t (or -1 for the
  *                   implicit registrations), arg[1] = target, arg[2] = entry index, text = name
  *   SUSPEND_REQUEST arg[0] = record index; SUSPEND_REPLY arg[0] = record index, status =
