@@ -370,8 +370,8 @@ void sim_sha256_hex(const void *data, size_t size, char hex[SIM_SHA256_HEX_SIZE]
 /* Writes runs into a SQLite file that holds many runs; the schema is reports/schema.sql,
  * documented in reports/SCHEMA.md. During a run only raw `events` rows are written, in
  * batched transactions; at the run's end the derived tables (threads, objects, violations,
- * and whatever reports/derive_*.sql adds) are built from those rows with SQL in the run's
- * last transaction, so every table can be rebuilt from `events` alone.
+ * and a deriver's) are built in the run's last transaction, each of them from what `events`
+ * holds, so every table can be rebuilt from `events` alone.
  *
  * A run's `runs` row is committed with verdict "running" when the run begins, and completed
  * (verdict, fingerprint, events, end times, choices) when it ends. A process that is killed
@@ -403,12 +403,35 @@ typedef struct sim_trace_sqlite_run_info {
     const char *manager;        /* the manager variant */
 } sim_trace_sqlite_run_info_t;
 
+/* A deriver builds the derived tables of the layers above the engine (the engine's own,
+ * threads, objects and violations, come from reports/derive_sim.sql). The sink hands it every
+ * event of a run as the event is traced, on the engine's thread, so that its work overlaps
+ * the writer's, and has it write its rows inside the run's last transaction; to rebuild a
+ * run from the file alone (sim_trace_sqlite_derive, the migration of an older file) it reads
+ * the run's rows back itself. Each op returns 0, or nonzero with a one-line message in
+ * err[err_size] (the sink reports "<path>: <message>", SIM_EIO). */
+struct sqlite3;
+typedef struct sim_trace_sqlite_deriver {
+    void *ctx;
+    /* A run begins; its events follow. */
+    int (*begin)(void *ctx, char *err, size_t err_size);
+    /* One event of the run, in order. Must be cheap: it runs for every event. */
+    int (*event)(void *ctx, const sim_trace_event_t *ev, char *err, size_t err_size);
+    /* Writes the run's derived rows (deleting any it had) with `db`, after the run's last
+     * event, inside the transaction that commits it. */
+    int (*write)(void *ctx, struct sqlite3 *db, int64_t run_id, char *err, size_t err_size);
+    /* Rebuilds run `run_id` from its rows in the file: what begin, event and write do. */
+    int (*rebuild)(void *ctx, struct sqlite3 *db, int64_t run_id, char *err, size_t err_size);
+} sim_trace_sqlite_deriver_t;
+
 /* Opens or creates the trace file `path`: creates the schema in a new file, and migrates a
  * file of an older schema version in one transaction (its finished runs get the new derived
- * tables). Returns 0 and a handle, or SIM_EIO (not a database, not a wakesim trace, a newer
- * schema, cannot open, write or migrate) with a one-line message in err[err_size], or
- * SIM_ENOMEM. */
-int sim_trace_sqlite_open(const char *path, sim_trace_sqlite_t **out, char *err, size_t err_size);
+ * tables). `deriver` (may be NULL; copied) adds the derived tables of the layers above the
+ * engine to every run. Returns 0 and a handle, or SIM_EIO (not a database, not a wakesim
+ * trace, a newer schema, cannot open, write or migrate) with a one-line message in
+ * err[err_size], or SIM_ENOMEM. */
+int sim_trace_sqlite_open(const char *path, const sim_trace_sqlite_deriver_t *deriver,
+                          sim_trace_sqlite_t **out, char *err, size_t err_size);
 /* Closes the file and frees the handle, in every case (NULL is allowed). A run still open
  * (sim_run never ended it) is committed as "interrupted", without fingerprint. Returns 0, or
  * SIM_EIO with a one-line message in err[err_size] (err may be NULL). */

@@ -145,6 +145,7 @@ enum {
 struct sim_trace_sqlite {
     sqlite3 *db;
     char *path;
+    sim_trace_sqlite_deriver_t deriver; /* all NULL when the handle has none */
     sqlite3_stmt *st[ST_COUNT];
 
     /* The open run: sim is NULL between runs. Fields of the engine's thread. */
@@ -275,6 +276,32 @@ static int query_int(sim_trace_sqlite_t *t, const char *sql, int64_t *out, const
     *out = sqlite3_column_int64(st, 0);
     if (sqlite3_finalize(st) != SQLITE_OK)
         return fail(t, what);
+    return 0;
+}
+
+/* ---- The deriver (sim.h) ---------------------------------------------------------------------- */
+
+/* A deriver's failure, as the handle reports every error: "<path>: <message>". */
+static int deriver_fail(sim_trace_sqlite_t *t, const char *message)
+{
+    return fail_with(t, SIM_EIO, "%s", message[0] ? message : "the deriver failed");
+}
+
+static int deriver_write(sim_trace_sqlite_t *t, int64_t run_id)
+{
+    char message[SIM_TRACE_SQLITE_ERR_SIZE] = "";
+    if (t->deriver.write &&
+        t->deriver.write(t->deriver.ctx, t->db, run_id, message, sizeof(message)) != 0)
+        return deriver_fail(t, message);
+    return 0;
+}
+
+static int deriver_rebuild(sim_trace_sqlite_t *t, int64_t run_id)
+{
+    char message[SIM_TRACE_SQLITE_ERR_SIZE] = "";
+    if (t->deriver.rebuild &&
+        t->deriver.rebuild(t->deriver.ctx, t->db, run_id, message, sizeof(message)) != 0)
+        return deriver_fail(t, message);
     return 0;
 }
 
@@ -496,22 +523,24 @@ static int schema_refuse(sim_trace_sqlite_t *t, int64_t version, int64_t objects
 typedef struct migration {
     int to;
     const char *sql;
-    const char *derive; /* a derive script of reports/, run with :run_id bound */
+    bool derive; /* the deriver's tables are new: rebuild them for the runs in the file */
 } migration_t;
 
 static const migration_t migrations[] = {
-    {2, (const char *)migrate_2_sql, (const char *)derive_manager_sql},
+    {2, (const char *)migrate_2_sql, true},
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == SIM_TRACE_SQLITE_SCHEMA_VERSION - 1,
                "one migration per schema version after the first");
 
-/* Runs `script` for every run that was derived when it ended: those with a fingerprint (killed
- * and abandoned runs were never derived; sim_trace_sqlite_derive can still build them). The
- * run ids are read first: a derive script drops tables, which SQLite refuses while a read of
- * the same connection is pending. */
-static int derive_finished_runs(sim_trace_sqlite_t *t, const char *script, const char *what)
+/* Has the deriver rebuild every run that was derived when it ended: those with a fingerprint
+ * (killed and abandoned runs were never derived; sim_trace_sqlite_derive can still build
+ * them). The run ids are read first: a deriver may write or drop tables, which SQLite refuses
+ * while a read of the same connection is pending. */
+static int derive_finished_runs(sim_trace_sqlite_t *t, const char *what)
 {
+    if (!t->deriver.rebuild)
+        return 0;
     int64_t runs = 0;
     int rc = query_int(t, "SELECT count(*) FROM runs WHERE fingerprint IS NOT NULL", &runs, what);
     int64_t *ids = rc == 0 && runs > 0 ? calloc((size_t)runs, sizeof(*ids)) : NULL;
@@ -528,7 +557,7 @@ static int derive_finished_runs(sim_trace_sqlite_t *t, const char *script, const
     if (rc == 0 && st && sqlite3_finalize(st) != SQLITE_OK)
         rc = fail(t, what);
     for (int64_t i = 0; rc == 0 && i < n; i++)
-        rc = exec_script(t, script, ids[i], what);
+        rc = deriver_rebuild(t, ids[i]);
     free(ids);
     return rc;
 }
@@ -545,7 +574,7 @@ static int migrations_run(sim_trace_sqlite_t *t, int64_t version, bool derive)
         snprintf(what, sizeof(what), "cannot migrate the trace to schema version %d", m->to);
         int rc = exec_script(t, m->sql, 0, what);
         if (rc == 0 && derive && m->derive)
-            rc = derive_finished_runs(t, m->derive, what);
+            rc = derive_finished_runs(t, what);
         if (rc != 0)
             return rc;
     }
@@ -646,7 +675,8 @@ static int connection_setup(sim_trace_sqlite_t *t)
     return rc == 0 ? statements_prepare(t) : rc;
 }
 
-int sim_trace_sqlite_open(const char *path, sim_trace_sqlite_t **out, char *err, size_t err_size)
+int sim_trace_sqlite_open(const char *path, const sim_trace_sqlite_deriver_t *deriver,
+                          sim_trace_sqlite_t **out, char *err, size_t err_size)
 {
     SIM_ASSERT(path != NULL);
     SIM_ASSERT(out != NULL);
@@ -660,6 +690,8 @@ int sim_trace_sqlite_open(const char *path, sim_trace_sqlite_t **out, char *err,
             snprintf(err, err_size, "%s: out of memory", path);
         return SIM_ENOMEM;
     }
+    if (deriver)
+        t->deriver = *deriver;
     int rc = chunks_create(t);
     if (rc == 0)
         rc = connect(t);
@@ -1047,13 +1079,19 @@ static int sqlite_event(void *ctx, const sim_trace_event_t *ev)
         rc = kind_note(t, ev);
     if (rc == 0)
         rc = chunk_add(t, ev);
+    if (rc == 0 && t->deriver.event) {
+        char message[SIM_TRACE_SQLITE_ERR_SIZE] = "";
+        if (t->deriver.event(t->deriver.ctx, ev, message, sizeof(message)) != 0)
+            rc = run_fail(t, SIM_EIO, "%s", message[0] ? message : "the deriver failed");
+    }
     t->error = rc;
     return rc;
 }
 
 /* Every derive script of reports/, in the order sim/CMakeLists.txt lists them, then the
- * indexes. */
-static int derive_run(sim_trace_sqlite_t *t, int64_t run_id)
+ * deriver (which saw the run's events as they were traced, or reads them back when
+ * rebuilding), then the indexes. */
+static int derive_run(sim_trace_sqlite_t *t, int64_t run_id, bool streamed)
 {
 #define X(stem) {#stem ".sql", (const char *)stem##_sql},
     static const struct {
@@ -1068,6 +1106,9 @@ static int derive_run(sim_trace_sqlite_t *t, int64_t run_id)
         if (rc != 0)
             return rc;
     }
+    int rc = streamed ? deriver_write(t, run_id) : deriver_rebuild(t, run_id);
+    if (rc != 0)
+        return rc;
     return exec_script(t, (const char *)indexes_sql, run_id, "cannot create the indexes");
 }
 
@@ -1120,7 +1161,7 @@ static int run_finish(sim_trace_sqlite_t *t, sim_t *s)
 {
     SIM_ASSERT(t->rows == t->rows_sent); /* the writer wrote every row it was given */
     SIM_ASSERT(t->rows_sent == sim_trace_count(s)); /* attached before the first event */
-    int rc = derive_run(t, t->run_id);
+    int rc = derive_run(t, t->run_id, true);
     if (rc == 0)
         rc = violations_describe(t, s);
     if (rc == 0)
@@ -1260,6 +1301,11 @@ int sim_trace_sqlite_run_begin(sim_trace_sqlite_t *t, sim_t *s,
     t->run_errmsg[0] = '\0';
     atomic_store(&t->writer_error, 0);
     rc = run_open(t, s, info ? info : &none);
+    if (rc == 0 && t->deriver.begin) {
+        char message[SIM_TRACE_SQLITE_ERR_SIZE] = "";
+        if (t->deriver.begin(t->deriver.ctx, message, sizeof(message)) != 0)
+            rc = deriver_fail(t, message);
+    }
     if (rc == 0)
         rc = writer_start(t);
     t->error = rc;
@@ -1325,7 +1371,7 @@ int sim_trace_sqlite_derive(sim_trace_sqlite_t *t, int64_t run_id)
         return fail_with(t, SIM_ESTATE, "a run is open in this handle");
     int rc = exec(t, "BEGIN IMMEDIATE", "cannot rebuild the run");
     if (rc == 0)
-        rc = derive_run(t, run_id);
+        rc = derive_run(t, run_id, false);
     if (rc == 0)
         return exec(t, "COMMIT", "cannot rebuild the run");
     if (!sqlite3_get_autocommit(t->db))

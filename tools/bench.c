@@ -154,7 +154,7 @@ static int bench_spawn(sim_t *s, const bench_opts_t *o, void *mem)
 static int bench_db_begin(const bench_opts_t *o, sim_t *s, sim_trace_sqlite_t **db,
                           bench_result_t *out)
 {
-    int rc = sim_trace_sqlite_open(o->db, db, out->error, sizeof(out->error));
+    int rc = sim_trace_sqlite_open(o->db, NULL, db, out->error, sizeof(out->error));
     if (rc != 0)
         return rc;
     char scenario[64];

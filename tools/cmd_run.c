@@ -17,6 +17,7 @@
 #include "expect.h"
 #include "scenario.h"
 #include "summary.h"
+#include "trace_file.h"
 
 #include <inttypes.h>
 #include <signal.h>
@@ -126,7 +127,8 @@ static void on_sigint(int sig)
 typedef struct run_ctx {
     sim_t *sim;
     bool stopping;
-    sim_trace_sqlite_t *db;
+    trace_file_t file;      /* --db's file */
+    sim_trace_sqlite_t *db; /* its sink, or NULL */
     sim_trace_sqlite_run_info_t info;
     int64_t run_id;
 } run_ctx_t;
@@ -162,11 +164,11 @@ static int on_created(sim_t *s, void *ctx)
 static int db_open(const char *path, run_ctx_t *rc)
 {
     char err[SIM_TRACE_SQLITE_ERR_SIZE];
-    if (sim_trace_sqlite_open(path, &rc->db, err, sizeof(err)) != 0) {
+    if (trace_file_open(&rc->file, path, err, sizeof(err)) != 0) {
         cli_error("run: %s", err);
         return CLI_EXIT_INTERNAL;
     }
-    interrupt_db = rc->db;
+    interrupt_db = rc->db = rc->file.db;
     return -1;
 }
 
@@ -187,7 +189,7 @@ static int db_close(run_ctx_t *rc, const scenario_t *sc, const expect_verdict_t 
         }
     }
     char err[SIM_TRACE_SQLITE_ERR_SIZE];
-    if (sim_trace_sqlite_close(rc->db, err, sizeof(err)) != 0) {
+    if (trace_file_close(&rc->file, err, sizeof(err)) != 0) {
         cli_error("run: %s", err);
         code = CLI_EXIT_INTERNAL;
     }

@@ -10,6 +10,7 @@
  * read back with plain SQLite. A version-1 file is made from a version-2 one by dropping what
  * migrate_2.sql adds (version 2 only adds), then opened with sim_trace_sqlite_open. */
 #include "reports_fixture.h"
+#include "trace_file.h"
 
 static const char *const tables[] = {"runs", "kinds", "events", "threads", "objects",
                                      "violations", "expectations", "suspends", "messages",
@@ -30,11 +31,11 @@ static const char *const version_2_views[] = {"suspend_phases", "suspend_latency
 
 static void open_close(const char *path)
 {
-    sim_trace_sqlite_t *t = NULL;
+    trace_file_t f;
     char err[SIM_TRACE_SQLITE_ERR_SIZE];
-    int rc = sim_trace_sqlite_open(path, &t, err, sizeof(err));
+    int rc = trace_file_open(&f, path, err, sizeof(err));
     cr_assert_eq(rc, 0, "open %s: %s (%s)", path, sim_err_name(rc), err);
-    cr_assert_eq(sim_trace_sqlite_close(t, err, sizeof(err)), 0, "close %s: %s", path, err);
+    cr_assert_eq(trace_file_close(&f, err, sizeof(err)), 0, "close %s: %s", path, err);
 }
 
 static char *read_text(const char *path)
@@ -279,12 +280,12 @@ Test(schema, derive_rebuilds_the_same_rows, .timeout = 300)
     sqlite3 *r = reader(path);
     char *before = version_2_dump(r);
     sqlite3_close(r);
-    sim_trace_sqlite_t *t = NULL;
+    trace_file_t f;
     char err[SIM_TRACE_SQLITE_ERR_SIZE];
-    cr_assert_eq(sim_trace_sqlite_open(path, &t, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(trace_file_open(&f, path, err, sizeof(err)), 0, "%s", err);
     for (int64_t run = 3; run >= 1; run--)
-        cr_assert_eq(sim_trace_sqlite_derive(t, run), 0, "%s", sim_trace_sqlite_errmsg(t));
-    cr_assert_eq(sim_trace_sqlite_close(t, err, sizeof(err)), 0, "%s", err);
+        cr_assert_eq(sim_trace_sqlite_derive(f.db, run), 0, "%s", sim_trace_sqlite_errmsg(f.db));
+    cr_assert_eq(trace_file_close(&f, err, sizeof(err)), 0, "%s", err);
     r = reader(path);
     char *after = version_2_dump(r);
     cr_assert_str_eq(after, before);
@@ -342,11 +343,11 @@ Test(schema, a_version_1_file_is_migrated_with_its_finished_runs_derived, .timeo
     cr_assert_str_eq(migrated_schema, new_schema);
     /* Runs 1 and 2 as they were derived when written; run 3 as sim_trace_sqlite_derive
      * builds it. */
-    sim_trace_sqlite_t *t = NULL;
+    trace_file_t f;
     char err[SIM_TRACE_SQLITE_ERR_SIZE];
-    cr_assert_eq(sim_trace_sqlite_open(path, &t, err, sizeof(err)), 0, "%s", err);
-    cr_assert_eq(sim_trace_sqlite_derive(t, 3), 0, "%s", sim_trace_sqlite_errmsg(t));
-    cr_assert_eq(sim_trace_sqlite_close(t, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(trace_file_open(&f, path, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(sim_trace_sqlite_derive(f.db, 3), 0, "%s", sim_trace_sqlite_errmsg(f.db));
+    cr_assert_eq(trace_file_close(&f, err, sizeof(err)), 0, "%s", err);
     r = reader(path);
     char *got = version_2_dump(r);
     cr_assert_str_eq(got, want);

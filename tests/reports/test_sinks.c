@@ -9,6 +9,7 @@
  * file of its own: Criterion leaks in its runner when this test and test_agree.c's long one run
  * side by side under ASan.) */
 #include "reports_fixture.h"
+#include "trace_file.h"
 
 typedef struct two_sinks {
     sim_trace_mem_t *mem;
@@ -59,8 +60,10 @@ Test(sinks, the_sqlite_sink_and_the_memory_sink_hold_the_same_run, .timeout = 30
     char path[128], err[SIM_TRACE_SQLITE_ERR_SIZE];
     two_sinks_t t = {0};
     cr_assert_eq(sim_trace_mem_create(&t.mem), 0);
-    cr_assert_eq(sim_trace_sqlite_open(temp_db(path, sizeof(path), "sinks"), &t.db, err,
-                                       sizeof(err)), 0, "%s", err);
+    trace_file_t trace;
+    cr_assert_eq(trace_file_open(&trace, temp_db(path, sizeof(path), "sinks"), err, sizeof(err)),
+                 0, "%s", err);
+    t.db = trace.db;
     world_run_opts_t wo = {
         .seed = sc->seed, .strategy = sc->strategy, .time_limit_ns = sc->time_limit_ns,
         .events_max = sc->events_max, .samples = sc->samples, .sample_count = sc->sample_count,
@@ -68,7 +71,7 @@ Test(sinks, the_sqlite_sink_and_the_memory_sink_hold_the_same_run, .timeout = 30
     world_t *w = NULL;
     cr_assert_eq(world_run(&sc->world, &wo, &w, err, sizeof(err)), 0, "%s", err);
     uint64_t fingerprint = world_results(w)->fingerprint;
-    cr_assert_eq(sim_trace_sqlite_close(t.db, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(trace_file_close(&trace, err, sizeof(err)), 0, "%s", err);
     cr_assert_eq(sim_trace_mem_fingerprint(t.mem), fingerprint);
     sqlite3 *r = reader(path);
     expect_rows_equal_memory(r, t.run_id, t.mem);

@@ -51,7 +51,7 @@ static sim_trace_sqlite_t *open_ok(const char *path)
 {
     sim_trace_sqlite_t *db = NULL;
     char err[SIM_TRACE_SQLITE_ERR_SIZE];
-    int rc = sim_trace_sqlite_open(path, &db, err, sizeof(err));
+    int rc = sim_trace_sqlite_open(path, NULL, &db, err, sizeof(err));
     cr_assert_eq(rc, 0, "open %s: %s (%s)", path, sim_err_name(rc), err);
     return db;
 }
@@ -541,6 +541,142 @@ Test(trace_sqlite, derive_rebuilds_a_run_from_its_events)
     path_remove(path);
 }
 
+/* ---- A deriver ------------------------------------------------------------------------------- */
+
+/* A deriver that counts the events of EV_WORK and writes the count into a table of its own, as
+ * reports/derive.h writes the manager's tables; `fail_at` makes its event op fail there. */
+typedef struct counting_deriver {
+    int begins, writes, rebuilds;
+    int64_t work_events, events, fail_at;
+    bool ordered; /* every event came with the next index */
+} counting_deriver_t;
+
+static int counting_begin(void *ctx, char *err, size_t err_size)
+{
+    (void)err, (void)err_size;
+    counting_deriver_t *d = ctx;
+    d->begins++;
+    d->work_events = d->events = 0;
+    d->ordered = true;
+    return 0;
+}
+
+static int counting_event(void *ctx, const sim_trace_event_t *ev, char *err, size_t err_size)
+{
+    counting_deriver_t *d = ctx;
+    d->ordered = d->ordered && ev->index == (uint64_t)d->events;
+    if (++d->events == d->fail_at) {
+        snprintf(err, err_size, "the deriver refuses event %lld", (long long)d->events);
+        return -1;
+    }
+    d->work_events += ev->kind == EV_WORK;
+    return 0;
+}
+
+static int counted_write(sqlite3 *db, int64_t run_id, int64_t count, char *err, size_t err_size)
+{
+    char sql[160];
+    snprintf(sql, sizeof(sql), "CREATE TABLE IF NOT EXISTS counted (run_id, work);"
+             " DELETE FROM counted WHERE run_id = %lld;"
+             " INSERT INTO counted VALUES (%lld, %lld)",
+             (long long)run_id, (long long)run_id, (long long)count);
+    if (sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK)
+        return 0;
+    snprintf(err, err_size, "cannot count: %s", sqlite3_errmsg(db));
+    return -1;
+}
+
+static int counting_write(void *ctx, struct sqlite3 *db, int64_t run_id, char *err,
+                          size_t err_size)
+{
+    counting_deriver_t *d = ctx;
+    d->writes++;
+    return counted_write(db, run_id, d->work_events, err, err_size);
+}
+
+/* Rebuilds from the file alone: the rows of the run are there, in its transaction. */
+static int counting_rebuild(void *ctx, struct sqlite3 *db, int64_t run_id, char *err,
+                            size_t err_size)
+{
+    counting_deriver_t *d = ctx;
+    d->rebuilds++;
+    char sql[128];
+    snprintf(sql, sizeof(sql), "SELECT count(*) FROM events WHERE run_id = %lld AND kind = %d",
+             (long long)run_id, EV_WORK);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
+        snprintf(err, err_size, "cannot read: %s", sqlite3_errmsg(db));
+        sqlite3_finalize(st);
+        return -1;
+    }
+    int64_t count = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return counted_write(db, run_id, count, err, err_size);
+}
+
+static sim_trace_sqlite_t *open_counting(const char *path, counting_deriver_t *d)
+{
+    const sim_trace_sqlite_deriver_t ops = {
+        .ctx = d,
+        .begin = counting_begin,
+        .event = counting_event,
+        .write = counting_write,
+        .rebuild = counting_rebuild,
+    };
+    sim_trace_sqlite_t *db = NULL;
+    char err[SIM_TRACE_SQLITE_ERR_SIZE];
+    int rc = sim_trace_sqlite_open(path, &ops, &db, err, sizeof(err));
+    cr_assert_eq(rc, 0, "open %s: %s (%s)", path, sim_err_name(rc), err);
+    return db;
+}
+
+Test(trace_sqlite, a_deriver_sees_every_event_in_order_and_writes_in_the_runs_commit)
+{
+    const char *path = temp_db("deriver");
+    workload_default();
+    counting_deriver_t d = {0};
+    sim_trace_sqlite_t *db = open_counting(path, &d);
+    run_result_t r = run_workload(db, NULL, &(sim_config_t){.seed = 4});
+    cr_assert_eq(d.begins, 1);
+    cr_assert_eq(d.writes, 1);
+    cr_assert_eq(d.rebuilds, 0);
+    cr_assert(d.ordered, "each event once, in the run's order");
+    cr_assert_eq(d.events, (int64_t)r.count);
+    cr_assert_eq(d.work_events, 4 * 50);
+    /* A rebuild reads the file and gets the same rows. */
+    cr_assert_eq(sim_trace_sqlite_derive(db, r.run_id), 0, "%s", sim_trace_sqlite_errmsg(db));
+    cr_assert_eq(d.rebuilds, 1);
+    cr_assert_eq(sim_trace_sqlite_close(db, NULL, 0), 0);
+    sqlite3 *f = reader(path);
+    cr_assert_eq(query_int(f, "SELECT count(*) FROM counted"), 1);
+    cr_assert_eq(query_int(f, "SELECT work FROM counted"), 4 * 50);
+    cr_assert_eq(query_int(f, "SELECT count(*) FROM threads"), 6, "the engine's tables too");
+    sqlite3_close(f);
+    free(r.choices);
+    path_remove(path);
+}
+
+Test(trace_sqlite, a_failing_deriver_fails_the_run_with_its_message)
+{
+    const char *path = temp_db("deriver-fails");
+    workload_default();
+    counting_deriver_t d = {.fail_at = 30};
+    sim_trace_sqlite_t *db = open_counting(path, &d);
+    run_result_t r = run_workload(db, NULL, &(sim_config_t){.seed = 4});
+    cr_assert_eq(r.end, SIM_END_SINK_ERROR);
+    cr_assert_eq(d.writes, 0, "nothing derived from a failed run");
+    const char *err = sim_trace_sqlite_errmsg(db);
+    cr_assert_eq(strncmp(err, path, strlen(path)), 0, "names the file: %s", err);
+    cr_assert_not_null(strstr(err, "the deriver refuses event 30"), "%s", err);
+    cr_assert_eq(sim_trace_sqlite_close(db, NULL, 0), 0);
+    sqlite3 *f = reader(path);
+    cr_assert_str_eq(run_verdict(f, r.run_id), "sink_error");
+    cr_assert_not_null(strstr(query_text(f, "SELECT error FROM runs"), "refuses event 30"));
+    sqlite3_close(f);
+    free(r.choices);
+    path_remove(path);
+}
+
 /* ---- Errors ---------------------------------------------------------------------------------- */
 
 /* Opens `path` expecting SIM_EIO with a one-line message naming the file and containing
@@ -549,7 +685,7 @@ static void open_fails(const char *path, const char *needle)
 {
     sim_trace_sqlite_t *db = NULL;
     char err[SIM_TRACE_SQLITE_ERR_SIZE];
-    int rc = sim_trace_sqlite_open(path, &db, err, sizeof(err));
+    int rc = sim_trace_sqlite_open(path, NULL, &db, err, sizeof(err));
     cr_assert_eq(rc, SIM_EIO, "open %s gave %s (%s)", path, sim_err_name(rc), err);
     cr_assert_null(db);
     cr_assert_eq(strncmp(err, path, strlen(path)), 0, "the message names the file: %s", err);
@@ -625,7 +761,7 @@ Test(trace_sqlite, a_read_only_file_is_refused)
             _exit(2);
         sim_trace_sqlite_t *db = NULL;
         char err[SIM_TRACE_SQLITE_ERR_SIZE];
-        int rc = sim_trace_sqlite_open(path, &db, err, sizeof(err));
+        int rc = sim_trace_sqlite_open(path, NULL, &db, err, sizeof(err));
         if (write(fds[1], err, strlen(err) + 1) < 0)
             _exit(3);
         _exit(rc == SIM_EIO ? 0 : 1);
@@ -723,7 +859,8 @@ static void child_fills_the_disk(const char *path, int fd, rlim_t limit)
     signal(SIGXFSZ, SIG_IGN); /* writes past the limit fail with EFBIG instead */
     char err[SIM_TRACE_SQLITE_ERR_SIZE];
     sim_trace_sqlite_t *db = NULL;
-    if (setrlimit(RLIMIT_FSIZE, &rl) != 0 || sim_trace_sqlite_open(path, &db, err, sizeof(err)))
+    if (setrlimit(RLIMIT_FSIZE, &rl) != 0 ||
+        sim_trace_sqlite_open(path, NULL, &db, err, sizeof(err)) != 0)
         _exit(10);
     workload_default();
     run_result_t first = run_workload(db, NULL, &(sim_config_t){.seed = 5});
@@ -784,7 +921,7 @@ static void on_sigint(int sig)
 static void child_runs(const char *path, int fd, int64_t notify_at)
 {
     char err[SIM_TRACE_SQLITE_ERR_SIZE];
-    if (sim_trace_sqlite_open(path, &child_db, err, sizeof(err)) != 0)
+    if (sim_trace_sqlite_open(path, NULL, &child_db, err, sizeof(err)) != 0)
         _exit(10);
     struct sigaction sa = {.sa_handler = on_sigint};
     sigemptyset(&sa.sa_mask);
