@@ -10,6 +10,7 @@
  * never inside a run.
  */
 #include "bench.h"
+#include "bench_scenario.h"
 #include "cli.h"
 
 #include <stdio.h>
@@ -18,7 +19,8 @@
 static void bench_help(void)
 {
     printf("usage: wakesim bench timers   [--actors=A] [--iters=K] [--seed=S]\n"
-           "       wakesim bench pingpong [--pairs=P] [--rounds=R] [--prim=sem|park]\n\n"
+           "       wakesim bench pingpong [--pairs=P] [--rounds=R] [--prim=sem|park]\n"
+           "       wakesim bench scenario FILE [--db=F]\n\n"
            "Runs one workload of ../shared/bench/README.md on the engine and prints one line:\n"
            "  events=N sim_time_ns=T wall_s=W events_per_s=R\n\n"
            "  timers    A actors each sleep K times a duration of 1..1000 us drawn from\n"
@@ -31,6 +33,10 @@ static void bench_help(void)
            "  --trace                  every wake-up is also a trace event (engine cost)\n"
            "  --db=FILE                ... written to the SQLite trace FILE (implies\n"
            "                           --trace); adds trace_events=N db_close_s=C\n"
+           "  scenario  runs FILE as `wakesim run` does, expectations unjudged, and prints\n"
+           "            events=N (traced events) sim_time_ns=T wall_s=W events_per_s=R;\n"
+           "            --db=F also writes it into the trace file F and adds db_open_s and\n"
+           "            db_close_s (tools/bench-trace compares the two side by side)\n"
            "  --verbose                engine statistics and the fingerprint on stderr\n");
 }
 
@@ -42,8 +48,51 @@ static int bench_parse_u64(const char *opt, const char *value, uint64_t *out)
     return 0;
 }
 
+/* `wakesim bench scenario FILE [--db=F]`. */
+static int bench_scenario(int argc, char **argv)
+{
+    const char *file = NULL, *db = NULL;
+    for (int i = 2; i < argc; i++) {
+        const char *v;
+        if (cli_is_help(argv[i])) {
+            bench_help();
+            return CLI_EXIT_OK;
+        } else if (argv[i][0] != '-' && !file) {
+            file = argv[i];
+        } else if (cli_option(argc, argv, &i, "db", &v)) {
+            if (!v || !*v)
+                return cli_usage_error("bench", "--db expects a file name");
+            db = v;
+        } else {
+            return cli_usage_error("bench", "unexpected argument '%s' (bench scenario takes a"
+                                            " FILE and --db=F)", argv[i]);
+        }
+    }
+    if (!file)
+        return cli_usage_error("bench", "bench scenario expects a scenario file");
+    bench_scenario_result_t r;
+    int rc = bench_scenario_run(file, db, &r);
+    if (rc == BENCH_SCENARIO_INVALID || rc == BENCH_SCENARIO_UNREADABLE)
+        return rc == BENCH_SCENARIO_INVALID ? CLI_EXIT_INVALID : CLI_EXIT_INTERNAL;
+    if (rc != 0) {
+        cli_error("bench: %s", r.error[0] ? r.error : sim_strerror(rc));
+        return CLI_EXIT_INTERNAL;
+    }
+    printf("events=%llu sim_time_ns=%lld wall_s=%.6f events_per_s=%.0f",
+           (unsigned long long)r.trace_events, (long long)r.sim_time_ns, r.wall_s,
+           r.wall_s > 0 ? (double)r.trace_events / r.wall_s : 0.0);
+    if (db)
+        printf(" db_open_s=%.6f db_close_s=%.6f", r.db_open_s, r.db_close_s);
+    printf(" end=%s fingerprint=%016llx\n", sim_end_name(r.end),
+           (unsigned long long)r.fingerprint);
+    fflush(stdout);
+    return CLI_EXIT_OK;
+}
+
 int cmd_bench(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "scenario") == 0)
+        return bench_scenario(argc, argv);
     bench_opts_t o;
     bench_opts_default(&o);
     bool verbose = false;
@@ -90,9 +139,10 @@ int cmd_bench(int argc, char **argv)
             return rc;
     }
     if (!o.workload)
-        return cli_usage_error("bench", "no workload given (timers or pingpong)");
+        return cli_usage_error("bench", "no workload given (timers, pingpong or scenario)");
     if (strcmp(o.workload, "timers") != 0 && strcmp(o.workload, "pingpong") != 0)
-        return cli_usage_error("bench", "unknown workload '%s' (timers or pingpong)", o.workload);
+        return cli_usage_error("bench", "unknown workload '%s' (timers, pingpong or scenario)",
+                               o.workload);
     if (o.actors > 10000000 || o.pairs > 5000000)
         return cli_usage_error("bench", "too many actors (at most 10000000)");
     bench_result_t r;

@@ -14,7 +14,7 @@ typedef struct cli_result {
     char err[16384];  /* stderr */
 } cli_result_t;
 
-static void cli_slurp(const char *path, char *buf, size_t size)
+static inline void cli_slurp(const char *path, char *buf, size_t size)
 {
     FILE *f = fopen(path, "r");
     size_t n = f ? fread(buf, 1, size - 1, f) : 0;
@@ -24,7 +24,7 @@ static void cli_slurp(const char *path, char *buf, size_t size)
 }
 
 /* Runs `WAKESIM_BIN <args>` through the shell (args are trusted test strings). */
-static void cli_run(cli_result_t *r, const char *args)
+static inline void cli_run(cli_result_t *r, const char *args)
 {
     char out_path[] = "/tmp/wakesim-test-out-XXXXXX", err_path[] = "/tmp/wakesim-test-err-XXXXXX";
     int fo = mkstemp(out_path), fe = mkstemp(err_path);
@@ -41,7 +41,7 @@ static void cli_run(cli_result_t *r, const char *args)
     unlink(err_path);
 }
 
-static int cli_count_lines(const char *text)
+static inline int cli_count_lines(const char *text)
 {
     int n = 0;
     for (; *text; text++)
