@@ -5,8 +5,9 @@
 -- One file serves both ways, so that a migrated file and a new file cannot differ:
 -- sim/trace_sqlite.c runs schema.sql, views.sql and then every migrate_<n>.sql in order when
 -- it creates a file, and runs the migrate_<n>.sql a version-(n-1) file lacks when it opens one
--- (then derive_manager.sql for each finished run already in the file). The tables are filled by
--- derive_manager.sql at each run's end, from the run's `events` only. Documented in SCHEMA.md;
+-- (then has the deriver rebuild each finished run already in the file). The tables are filled
+-- at each run's end by the deriver (reports/derive.c), from the run's `events` only, exactly
+-- as derive_manager.sql specifies. Documented in SCHEMA.md;
 -- change this file, SCHEMA.md, SIM_TRACE_SQLITE_SCHEMA_VERSION and tests/reports together.
 --
 -- Every view has an explicit ORDER BY. Percentiles are computed in exactly one place, the view

@@ -3,7 +3,8 @@
 -- sim/trace_sqlite.c executes this file once, when it creates a trace file, then views.sql.
 -- Every table and column is documented in SCHEMA.md. During a run the writer inserts only
 -- `events` (and `kinds`); the other per-run tables are derived from `events` at the run's
--- end by derive_*.sql, so any of them can be rebuilt from the file alone. Change this file,
+-- end by derive_sim.sql and the deriver (derive.c, specified by derive_manager.sql), so any of
+-- them can be rebuilt from the file alone. Change this file,
 -- SCHEMA.md, SIM_TRACE_SQLITE_SCHEMA_VERSION and tests/sim/test_trace_sqlite.c together.
 --
 -- Times are int64 nanoseconds of virtual time and every time column names its clock

@@ -1,6 +1,7 @@
 /* trace_sqlite.c - The SQLite trace sink: every event of a run becomes a row of `events` in a
  * file that holds many runs. The schema is reports/schema.sql (compiled in, documented in
- * reports/SCHEMA.md); the derived tables are built by reports/derive_*.sql at each run's end.
+ * reports/SCHEMA.md); at each run's end the derived tables are built by reports/derive_sim.sql
+ * and by the handle's deriver (sim.h), which saw the run's events as they were traced.
  *
  * Two host threads. SQLite costs about 600 ns per inserted row, four times what the engine
  * spends on an event of the bench, and run on the engine's thread it also evicts the
