@@ -1,7 +1,8 @@
 /* trace_sqlite.c - The SQLite trace sink: every event of a run becomes a row of `events` in a
  * file that holds many runs. The schema is reports/schema.sql (compiled in, documented in
- * reports/SCHEMA.md); at each run's end the derived tables are built by reports/derive_sim.sql
- * and by the handle's deriver (sim.h), which saw the run's events as they were traced.
+ * reports/SCHEMA.md); at each run's end the derived tables are built from the run's events as
+ * they were traced: the engine's (threads, objects, violations) by trace_sqlite_engine.c, to
+ * the letter of reports/derive_sim.sql, the layers' by the handle's deriver (sim.h).
  *
  * Two host threads. SQLite costs about 600 ns per inserted row, four times what the engine
  * spends on an event of the bench, and run on the engine's thread it also evicts the
@@ -70,6 +71,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "trace_sqlite_int.h"
 #include "trace_sqlite_sql.h"
 
 #define VALUES 11                    /* integer columns of an event, without run_id and text */
@@ -147,6 +149,7 @@ struct sim_trace_sqlite {
     sqlite3 *db;
     char *path;
     sim_trace_sqlite_deriver_t deriver; /* all NULL when the handle has none */
+    sim_engine_tables_t *engine;        /* the open run's threads, objects, violations */
     sqlite3_stmt *st[ST_COUNT];
 
     /* The open run: sim is NULL between runs. Fields of the engine's thread. */
@@ -694,6 +697,8 @@ int sim_trace_sqlite_open(const char *path, const sim_trace_sqlite_deriver_t *de
     if (deriver)
         t->deriver = *deriver;
     int rc = chunks_create(t);
+    if (rc == 0 && sim__engine_tables_create(&t->engine) != 0)
+        rc = fail_with(t, SIM_ENOMEM, "out of memory");
     if (rc == 0)
         rc = connect(t);
     int64_t version = 0, objects = 0;
@@ -1080,6 +1085,9 @@ static int sqlite_event(void *ctx, const sim_trace_event_t *ev)
         rc = kind_note(t, ev);
     if (rc == 0)
         rc = chunk_add(t, ev);
+    if (rc == 0 && ev->kind < SIM_TRACE_KIND_USER && sim__engine_tables_wants(ev->kind) &&
+        sim__engine_tables_event(t->engine, ev) != 0)
+        rc = run_fail(t, SIM_ENOMEM, "out of memory");
     if (rc == 0 && t->deriver.event) {
         char message[SIM_TRACE_SQLITE_ERR_SIZE] = "";
         if (t->deriver.event(t->deriver.ctx, ev, message, sizeof(message)) != 0)
@@ -1089,9 +1097,11 @@ static int sqlite_event(void *ctx, const sim_trace_event_t *ev)
     return rc;
 }
 
-/* Every derive script of reports/, in the order sim/CMakeLists.txt lists them, then the
- * deriver (which saw the run's events as they were traced, or reads them back when
- * rebuilding), then the indexes. */
+/* The derived tables of a run: the engine's (threads, objects, violations), then the
+ * deriver's, then the indexes. At a run's end the engine's come from the events the sink
+ * kept (trace_sqlite_engine.c) and the deriver has seen every event; a rebuild reads the file
+ * alone: the engine's tables through reports/derive_sim.sql, which specifies them, and the
+ * deriver through its rebuild op. */
 static int derive_run(sim_trace_sqlite_t *t, int64_t run_id, bool streamed)
 {
 #define X(stem) {#stem ".sql", (const char *)stem##_sql},
@@ -1100,14 +1110,20 @@ static int derive_run(sim_trace_sqlite_t *t, int64_t run_id, bool streamed)
         const char *sql;
     } scripts[] = {WAKESIM_DERIVE_SCRIPTS(X)};
 #undef X
-    for (size_t i = 0; i < sizeof(scripts) / sizeof(scripts[0]); i++) {
+    int rc = 0;
+    if (streamed) {
+        char message[SIM_TRACE_SQLITE_ERR_SIZE] = "";
+        rc = sim__engine_tables_write(t->engine, t->db, run_id, message, sizeof(message));
+        if (rc != 0)
+            return fail_with(t, rc, "cannot write threads, objects and violations: %s", message);
+    }
+    for (size_t i = 0; !streamed && i < sizeof(scripts) / sizeof(scripts[0]); i++) {
         char what[64];
         snprintf(what, sizeof(what), "cannot run %s", scripts[i].name);
-        int rc = exec_script(t, scripts[i].sql, run_id, what);
-        if (rc != 0)
+        if ((rc = exec_script(t, scripts[i].sql, run_id, what)) != 0)
             return rc;
     }
-    int rc = streamed ? deriver_write(t, run_id) : deriver_rebuild(t, run_id);
+    rc = streamed ? deriver_write(t, run_id) : deriver_rebuild(t, run_id);
     if (rc != 0)
         return rc;
     return exec_script(t, (const char *)indexes_sql, run_id, "cannot create the indexes");
@@ -1206,6 +1222,7 @@ static int run_drain(sim_trace_sqlite_t *t)
 
 static void run_close(sim_trace_sqlite_t *t)
 {
+    sim__engine_tables_reset(t->engine);
     kinds_clear(t);
     chunks_reset(t);
     t->sim = NULL;
@@ -1346,6 +1363,7 @@ int sim_trace_sqlite_close(sim_trace_sqlite_t *t, char *err, size_t err_size)
     if (rc != 0 && err_size)
         snprintf(err, err_size, "%s", t->errmsg);
     chunks_destroy(t);
+    sim__engine_tables_destroy(t->engine);
     free(t->path);
     free(t);
     return rc;
