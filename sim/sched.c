@@ -40,19 +40,18 @@ _Thread_local sim_t *sim__running;
 
 /* ---- Ready ring ----------------------------------------------------------------------------- */
 
-void sim__thread_make_ready(sim_t *s, sim_thread_t *th)
+void sim__task_make_ready(sim_t *s, sim_task_t *t)
 {
     SIM_ASSERT(s->ready_count < s->ready_capacity);
-    th->state = SIM_THREAD_READY;
-    s->ready[(s->ready_head + s->ready_count) & (s->ready_capacity - 1)] = th;
+    s->ready[(s->ready_head + s->ready_count) & (s->ready_capacity - 1)] = t;
     s->ready_count++;
 }
 
-/* Removes and returns the index-th ready thread, keeping the others in order. */
-static sim_thread_t *ready_take(sim_t *s, uint32_t index)
+/* Removes and returns the index-th ready thread's task, keeping the others in order. */
+static sim_task_t *ready_take(sim_t *s, uint32_t index)
 {
     uint32_t mask = s->ready_capacity - 1;
-    sim_thread_t *th = s->ready[(s->ready_head + index) & mask];
+    sim_task_t *t = s->ready[(s->ready_head + index) & mask];
     if (index == 0) {
         s->ready_head = (s->ready_head + 1) & mask;
     } else {
@@ -60,7 +59,7 @@ static sim_thread_t *ready_take(sim_t *s, uint32_t index)
             s->ready[(s->ready_head + i) & mask] = s->ready[(s->ready_head + i + 1) & mask];
     }
     s->ready_count--;
-    return th;
+    return t;
 }
 
 /* ---- Choices -------------------------------------------------------------------------------- */
@@ -190,17 +189,12 @@ static inline uint32_t choose_ready(sim_t *s)
     return 0;
 }
 
+/* The ring holds the task each ready thread runs next (its current one), so a dispatch does
+ * not read the thread. */
 static sim_task_t *dispatch(sim_t *s)
 {
     uint32_t index = choose_ready(s);
-    sim_thread_t *th = ready_take(s, index);
-    sim_task_t *t = th->current;
-    if (!t) {
-        t = sim__thread_pop_task(th);
-        SIM_ASSERT(t != NULL);
-        th->current = t;
-    }
-    th->state = SIM_THREAD_RUNNING;
+    sim_task_t *t = ready_take(s, index);
     s->stats.dispatches++;
     s->stats.events++;
     return t;
@@ -286,30 +280,28 @@ intptr_t sim_park(sim_t *s, sim_park_mode_t mode)
 {
     SIM__MAY_BLOCK(s);
     sim_task_t *t = s->current;
-    sim_thread_t *th = t->thread;
     t->state = SIM_TASK_PARKED;
     t->park_mode = (uint8_t)mode;
     if (mode == SIM_PARK_THREAD) {
-        th->state = SIM_THREAD_BLOCKED;
+        /* The thread keeps t as its current task, blocked: nothing to write in the thread. */
         sim__schedule(s);
         return t->result;
     }
     /* An await: the thread's executor polls its next ready task, if any, without going
      * through the run's scheduler (a real executor does not give up the CPU either). */
-    th->current = NULL;
+    sim_thread_t *th = t->thread;
+    SIM_ASSERT(th->current == t);
     sim_task_t *next = sim__thread_pop_task(th);
-    if (next && !budget_spent(s) && s->stop_request == SIM_END_NONE) {
-        th->current = next;
+    th->current = next;
+    if (!next) {
+        th->state = SIM_THREAD_IDLE;
+    } else if (!budget_spent(s) && s->stop_request == SIM_END_NONE) {
         s->stats.dispatches++;
         s->stats.events++;
         switch_to(s, t, next);
         return t->result;
-    }
-    if (next) {
-        sim__thread_push_task(th, next);
-        sim__thread_make_ready(s, th);
     } else {
-        th->state = SIM_THREAD_IDLE;
+        sim__task_make_ready(s, next);
     }
     sim__schedule(s);
     return t->result;
@@ -336,16 +328,15 @@ void sim_wake(sim_t *s, sim_task_t *t, intptr_t result)
         sim_timer_cancel(s, &t->deadline);
     t->result = result;
     t->state = SIM_TASK_READY;
-    sim_thread_t *th = t->thread;
     if (t->park_mode == SIM_PARK_THREAD) {
-        SIM_ASSERT(th->current == t);
-        SIM_ASSERT(th->state == SIM_THREAD_BLOCKED);
-        sim__thread_make_ready(s, th);
+        /* Still its thread's current task (sim_park left it so): it runs next on its thread. */
+        sim__task_make_ready(s, t);
         return;
     }
+    sim_thread_t *th = t->thread;
     sim__thread_push_task(th, t);
     if (th->state == SIM_THREAD_IDLE)
-        sim__thread_make_ready(s, th);
+        sim__thread_activate(s, th);
 }
 
 void sim_sleep(sim_t *s, sim_clock_t clock, int64_t duration_ns)
@@ -362,7 +353,7 @@ void sim_yield(sim_t *s)
     SIM__MAY_BLOCK(s);
     sim_task_t *t = s->current;
     t->state = SIM_TASK_READY;
-    sim__thread_make_ready(s, t->thread);
+    sim__task_make_ready(s, t);
     sim__schedule(s);
 }
 

@@ -134,11 +134,13 @@ typedef enum sim_task_state {
     SIM_TASK_DONE,         /* returned from its function */
 } sim_task_state_t;
 
+/* A thread's state says only whether it has a current task; what that task does (runs, waits
+ * in the run's ready ring, or is parked in a blocking call) is the task's state. So parking in
+ * a blocking call, waking from it and being dispatched touch the task alone, never the thread
+ * (another line, and a cache miss each time in a run with many threads). */
 typedef enum sim_thread_state {
-    SIM_THREAD_IDLE = 0,   /* no task ready: every task awaits (or none is left) */
-    SIM_THREAD_READY,      /* in the run's ready queue */
-    SIM_THREAD_RUNNING,
-    SIM_THREAD_BLOCKED,    /* its current task made a blocking call */
+    SIM_THREAD_IDLE = 0,   /* no current task: every task awaits (or none is left) */
+    SIM_THREAD_ACTIVE,     /* has a current task, running, ready or in a blocking call */
     SIM_THREAD_DONE,       /* every task finished */
 } sim_thread_state_t;
 
@@ -174,11 +176,13 @@ struct sim_task {
 _Static_assert(offsetof(struct sim_task, deadline) + sizeof(sim_timer_t) <= 64,
                "a wake-up touches one line of the task");
 
-/* A thread's hot fields (dispatch, park, wake) come first, in the struct's first cache line;
- * thread.c allocates it 64-byte aligned. */
+/* A thread's fields, used when a thread's current task changes (it awaits, finishes or
+ * spawns), come first, in the struct's first cache line; thread.c allocates it 64-byte
+ * aligned. */
 struct sim_thread {
-    sim_task_t *current;        /* task running, blocked, or picked to run next; NULL if idle */
-    sim_task_t *ready_head;     /* FIFO of ready sibling tasks */
+    sim_task_t *current;        /* task running, parked in a blocking call, or picked to run next
+                                 * (then in the run's ready ring); NULL if idle */
+    sim_task_t *ready_head;     /* FIFO of ready sibling tasks, not yet picked */
     sim_task_t *ready_tail;
     uint8_t state;              /* sim_thread_state_t */
     bool daemon;
@@ -232,7 +236,7 @@ struct sim {
     /* Scheduler. */
     sim_task_t *current;         /* running task, NULL in the scheduler's own context */
     sim_ctx_t main_ctx;          /* sim_run's context */
-    sim_thread_t **ready;        /* ring buffer of ready threads */
+    sim_task_t **ready;          /* ring of the ready threads' current tasks (one per thread) */
     uint32_t ready_head;
     uint32_t ready_count;
     uint32_t ready_capacity;     /* power of two */
@@ -299,8 +303,11 @@ static inline int64_t sim__now(const sim_t *s, sim_clock_t clock)
 /* sched.c: hands the CPU to the next runnable task (or back to sim_run when the run ends).
  * Called by the current task after it changed its own state (parked, finished, yielded). */
 void sim__schedule(sim_t *s);
-/* sched.c: makes `th` ready (appends it to the ready queue). */
-void sim__thread_make_ready(sim_t *s, sim_thread_t *th);
+/* sched.c: makes the thread of `t` ready: appends t, its current task, to the ready ring. */
+void sim__task_make_ready(sim_t *s, sim_task_t *t);
+/* thread.c: makes an idle thread with a ready task active: its first ready task becomes its
+ * current one, queued in the ready ring. */
+void sim__thread_activate(sim_t *s, sim_thread_t *th);
 /* thread.c: stack allocation and the entry point of every task. */
 int sim__task_create(sim_t *s, sim_thread_t *th, const char *name, sim_task_fn fn, void *arg,
                      sim_task_t **out);

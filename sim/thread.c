@@ -166,7 +166,7 @@ int sim_thread_create(sim_t *s, const char *name, sim_task_fn fn, void *arg,
     /* Each thread sits in the ready ring at most once: keep room for all of them. */
     if (s->thread_ids + 1 > s->ready_capacity) {
         uint32_t cap = s->ready_capacity * 2;
-        sim_thread_t **ring = sim__alloc(s, cap * sizeof(*ring));
+        sim_task_t **ring = sim__alloc(s, cap * sizeof(*ring));
         if (!ring)
             goto fail_free_name;
         for (uint32_t i = 0; i < s->ready_count; i++)
@@ -191,7 +191,7 @@ int sim_thread_create(sim_t *s, const char *name, sim_task_fn fn, void *arg,
     }
     s->stats.threads_created++;
     thread_queue_task(th, t);
-    sim__thread_make_ready(s, th);
+    sim__thread_activate(s, th);
     sim_trace(s, SIM_EV_THREAD_CREATE, "sim.thread_create", th->id, th->daemon, 0, 0, th->name);
     if (out)
         *out = th;
@@ -217,7 +217,7 @@ int sim_task_spawn(sim_t *s, sim_thread_t *th, const char *name, sim_task_fn fn,
         return rc;
     thread_queue_task(th, t);
     if (th->state == SIM_THREAD_IDLE)
-        sim__thread_make_ready(s, th);
+        sim__thread_activate(s, th);
     sim_trace(s, SIM_EV_TASK_SPAWN, "sim.task_spawn", th->id, t->id, 0, 0, t->name);
     if (out)
         *out = t;
@@ -242,6 +242,19 @@ void sim__thread_push_task(sim_thread_t *th, sim_task_t *t)
     thread_queue_task(th, t);
 }
 
+/* Picking the task when the thread becomes ready, not when it is dispatched, picks the same
+ * one: only the thread itself takes tasks from its queue, and it is not running meanwhile. */
+void sim__thread_activate(sim_t *s, sim_thread_t *th)
+{
+    SIM_ASSERT(th->state == SIM_THREAD_IDLE);
+    SIM_ASSERT(th->current == NULL);
+    sim_task_t *t = sim__thread_pop_task(th);
+    SIM_ASSERT(t != NULL);
+    th->current = t;
+    th->state = SIM_THREAD_ACTIVE;
+    sim__task_make_ready(s, t);
+}
+
 static void task_finish(sim_t *s, sim_task_t *t)
 {
     sim_thread_t *th = t->thread;
@@ -257,7 +270,7 @@ static void task_finish(sim_t *s, sim_task_t *t)
     } else {
         th->state = SIM_THREAD_IDLE;
         if (th->ready_head)
-            sim__thread_make_ready(s, th);
+            sim__thread_activate(s, th);
     }
     /* Safe: the stack is reused only by a task created after we have switched away. */
     t->next_ready = s->free_tasks;
