@@ -144,20 +144,21 @@ typedef enum sim_thread_state {
     SIM_THREAD_DONE,       /* every task finished */
 } sim_thread_state_t;
 
-/* A task's first cache line holds what waking it touches (a waker or its deadline timer runs
- * while other tasks' lines fill the cache, so each line it needs is a miss); the switch reads
- * the second. The struct sits 64-byte aligned at the top of its stack mapping (thread.c). */
+/* A task's first cache line holds what parking, waking and resuming it touch (its waker or
+ * deadline timer runs while other tasks' lines fill the cache, and so does its dispatch; each
+ * line it needs is a miss); the rest is used rarely. The struct sits 64-byte aligned at the top
+ * of its stack mapping (thread.c). */
 struct sim_task {
-    /* Line 0: park and wake. */
-    sim_thread_t *thread;
+    /* Line 0: park, wake and the switch. */
     intptr_t result;            /* value sim_park returns; preset to the timeout's value by
                                  * sim_park_until, so the deadline firing need not store it */
+    sim_ctx_t ctx;              /* saved stack pointer while not running */
     uint8_t state;              /* sim_task_state_t */
     uint8_t park_mode;          /* sim_park_mode_t, valid while PARKED */
-    uint32_t id;
     sim_timer_t deadline;       /* park_until / sleep */
-    /* Line 1: the switch, then what is used rarely. */
-    sim_ctx_t ctx;              /* saved stack pointer while not running */
+    /* Line 1: what is used rarely. */
+    sim_thread_t *thread;
+    uint32_t id;
     sim_task_t *next_ready;     /* link in the thread's FIFO of ready tasks */
     sim_task_t *next_all;       /* link in the run's list of every task (creation order) */
     sim_task_fn fn;
@@ -174,7 +175,7 @@ struct sim_task {
 };
 
 _Static_assert(offsetof(struct sim_task, deadline) + sizeof(sim_timer_t) <= 64,
-               "a wake-up touches one line of the task");
+               "parking, waking and resuming touch one line of the task");
 
 /* A thread's fields, used when a thread's current task changes (it awaits, finishes or
  * spawns), come first, in the struct's first cache line; thread.c allocates it 64-byte
