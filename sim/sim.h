@@ -85,7 +85,7 @@ struct sim_timer {
     int64_t deadline_ns; /* on `clock` */
     uint64_t seq;        /* tie-break: order of arming */
     uint32_t slot;       /* its slot in the run's slot table while armed */
-    uint8_t where;       /* 0: not armed, 1: in the heap, 2: in the sorted FIFO */
+    uint8_t where;       /* 0: not armed, 1: in the heap, 2: in the sorted FIFO, 3: in the wheel */
     uint8_t clock;
 };
 
