@@ -9,6 +9,18 @@
 
 static const world_proxy_config_t touch = {.name = "touch", .handle_ns = 100000};
 
+/* The config every test here starts from: one proxy and a timeline. */
+static world_config_t one_proxy(const world_proxy_config_t *proxy, const world_action_t *timeline,
+                                size_t timeline_count)
+{
+    world_config_t c = fixture_config();
+    c.proxies = proxy;
+    c.proxy_count = 1;
+    c.timeline = timeline;
+    c.timeline_count = timeline_count;
+    return c;
+}
+
 /* R5: the tool's request queues behind the kernel's and is served once that one is replied. */
 Test(world_knobs, tool_suspend_is_a_second_client_served_after_the_first)
 {
@@ -17,11 +29,7 @@ Test(world_knobs, tool_suspend_is_a_second_client_served_after_the_first)
         {.at_ns = 500 * MS, .kind = WORLD_ACTION_SUSPEND, .from_tool = true},
         {.at_ns = 2 * SEC, .kind = WORLD_ACTION_SEND, .target = 0, .count = 1, .bytes = 16},
     };
-    world_config_t c = fixture_config();
-    c.proxies = &touch;
-    c.proxy_count = 1;
-    c.timeline = timeline;
-    c.timeline_count = 3;
+    world_config_t c = one_proxy(&touch, timeline, 3);
     world_run_opts_t o = fixture_opts(5 * SEC);
     world_t *w = fixture_run(&c, &o);
     fixture_dump(w);
@@ -47,12 +55,8 @@ static fixture_outcome_t run_lease(const uint32_t *failures, size_t count)
         {.at_ns = 2 * SEC, .kind = WORLD_ACTION_SUSPEND},
         {.at_ns = 3 * SEC, .kind = WORLD_ACTION_SEND, .target = 0, .count = 1, .bytes = 16},
     };
-    world_config_t c = fixture_config();
+    world_config_t c = one_proxy(&touch, timeline, 4);
     c.system_suspend_delay_ns = 1 * MS;
-    c.proxies = &touch;
-    c.proxy_count = 1;
-    c.timeline = timeline;
-    c.timeline_count = 4;
     c.lease_failures = failures;
     c.lease_failure_count = count;
     world_run_opts_t o = fixture_opts(5 * SEC);
@@ -81,12 +85,8 @@ Test(world_knobs, a_refused_lease_leaves_the_runner_without_one)
     };
     world_proxy_config_t slow = touch;
     slow.handle_ns = 3 * MS;
-    world_config_t c = fixture_config();
+    world_config_t c = one_proxy(&slow, timeline, 2);
     c.system_suspend_delay_ns = 1 * MS;
-    c.proxies = &slow;
-    c.proxy_count = 1;
-    c.timeline = timeline;
-    c.timeline_count = 2;
     c.lease_failures = one;
     c.lease_failure_count = 1;
     world_run_opts_t o = fixture_opts(2 * SEC);
@@ -113,11 +113,7 @@ Test(world_knobs, stop_container_closes_the_controller)
         {.at_ns = 20 * MS, .kind = WORLD_ACTION_SUSPEND},
         {.at_ns = 1 * SEC, .kind = WORLD_ACTION_SEND, .target = 0, .count = 1, .bytes = 16},
     };
-    world_config_t c = fixture_config();
-    c.proxies = &touch;
-    c.proxy_count = 1;
-    c.timeline = timeline;
-    c.timeline_count = 3;
+    world_config_t c = one_proxy(&touch, timeline, 3);
     world_run_opts_t o = fixture_opts(2 * SEC);
     world_t *w = fixture_run(&c, &o);
     fixture_dump(w);
@@ -136,11 +132,7 @@ Test(world_knobs, stop_container_during_the_lease_await_deadlocks_the_runner)
         {.at_ns = 1 * SEC, .kind = WORLD_ACTION_SEND, .target = 0, .count = 1, .bytes = 16},
         {.at_ns = 1 * SEC, .kind = WORLD_ACTION_STOP_CONTAINER},
     };
-    world_config_t c = fixture_config();
-    c.proxies = &touch;
-    c.proxy_count = 1;
-    c.timeline = timeline;
-    c.timeline_count = 3;
+    world_config_t c = one_proxy(&touch, timeline, 3);
     world_run_opts_t o = fixture_opts(2 * SEC);
     world_t *w = fixture_run(&c, &o);
     fixture_dump(w);
