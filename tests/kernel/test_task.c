@@ -41,9 +41,14 @@ static void setup(void)
     token = token2 = ZX_HANDLE_INVALID;
 }
 
+static void start_controller_with(sim_task_fn fn, intptr_t arg)
+{
+    cr_assert_eq(sim_thread_create(f.s, "controller", fn, (void *)arg, NULL, NULL), 0);
+}
+
 static void start_controller(sim_task_fn fn)
 {
-    cr_assert_eq(sim_thread_create(f.s, "controller", fn, NULL, NULL, NULL), 0);
+    start_controller_with(fn, 0);
 }
 
 /* Waits (from the controller) until `h` asserts `signals`; records when. */
@@ -56,28 +61,19 @@ static void wait_for(zx_handle_t h, zx_signals_t signals, rec_t *r)
 
 /* ---- Workers ------------------------------------------------------------------------------- */
 
+/* Waits for the event until the deadline `arg` (an integer), or forever when arg is NULL. */
+static void worker_wait_until(void *arg)
+{
+    zx_instant_mono_t deadline = arg ? (zx_instant_mono_t)(intptr_t)arg : ZX_TIME_INFINITE;
+    w.st = zx_object_wait_one(ev_p, ZX_EVENT_SIGNALED, deadline, &w.observed);
+    w.at = zx_clock_get_monotonic();
+    w.done = true;
+}
+
 static void worker_wait_infinite(void *arg)
 {
     (void)arg;
-    w.st = zx_object_wait_one(ev_p, ZX_EVENT_SIGNALED, ZX_TIME_INFINITE, &w.observed);
-    w.at = zx_clock_get_monotonic();
-    w.done = true;
-}
-
-static void worker_wait_until_100(void *arg)
-{
-    (void)arg;
-    w.st = zx_object_wait_one(ev_p, ZX_EVENT_SIGNALED, 100, &w.observed);
-    w.at = zx_clock_get_monotonic();
-    w.done = true;
-}
-
-static void worker_wait_until_200(void *arg)
-{
-    (void)arg;
-    w.st = zx_object_wait_one(ev_p, ZX_EVENT_SIGNALED, 200, &w.observed);
-    w.at = zx_clock_get_monotonic();
-    w.done = true;
+    worker_wait_until(NULL);
 }
 
 static void worker_burn_100(void *arg)
@@ -186,42 +182,32 @@ Test(task, a_blocked_thread_is_suspended_at_once_and_resumes_on_token_close)
     kfix_deinit(&f);
 }
 
-static void ctl_suspend_10_resume_50(sim_t *s, void *arg)
+/* Suspends the worker at 10 and resumes it at `arg` (an integer). */
+static void ctl_suspend_10_resume_at(sim_t *s, void *arg)
 {
     (void)s;
-    (void)arg;
     kfix_sleep_until(10);
     ASSERT_ST(zx_task_suspend(worker, &token), ZX_OK);
-    kfix_sleep_until(50);
+    kfix_sleep_until((zx_instant_mono_t)(intptr_t)arg);
     ASSERT_ST(zx_handle_close(token), ZX_OK);
 }
 
 Test(task, the_reissued_wait_keeps_its_absolute_deadline)
 {
     setup();
-    worker = kfix_thread(&f, "worker", worker_wait_until_100, NULL);
-    start_controller(ctl_suspend_10_resume_50);
+    worker = kfix_thread(&f, "worker", worker_wait_until, (void *)100);
+    start_controller_with(ctl_suspend_10_resume_at, 50);
     cr_assert_eq(kfix_run(&f), SIM_END_COMPLETE);
     ASSERT_ST(w.st, ZX_ERR_TIMED_OUT);
     cr_assert_eq(w.at, 100, "timed out at %" PRId64 ", want the original 100", w.at);
     kfix_deinit(&f);
 }
 
-static void ctl_suspend_10_resume_150(sim_t *s, void *arg)
-{
-    (void)s;
-    (void)arg;
-    kfix_sleep_until(10);
-    ASSERT_ST(zx_task_suspend(worker, &token), ZX_OK);
-    kfix_sleep_until(150);
-    ASSERT_ST(zx_handle_close(token), ZX_OK);
-}
-
 Test(task, a_deadline_that_passed_during_the_suspend_times_out_at_resume)
 {
     setup();
-    worker = kfix_thread(&f, "worker", worker_wait_until_100, NULL);
-    start_controller(ctl_suspend_10_resume_150);
+    worker = kfix_thread(&f, "worker", worker_wait_until, (void *)100);
+    start_controller_with(ctl_suspend_10_resume_at, 150);
     cr_assert_eq(kfix_run(&f), SIM_END_COMPLETE);
     ASSERT_ST(w.st, ZX_ERR_TIMED_OUT);
     cr_assert_eq(w.at, 150, "returned at %" PRId64 ", want the resume at 150", w.at);
@@ -245,7 +231,7 @@ static void ctl_pulse_while_suspended(sim_t *s, void *arg)
 Test(task, a_pulse_during_the_suspend_is_not_seen_by_the_reissued_wait)
 {
     setup();
-    worker = kfix_thread(&f, "worker", worker_wait_until_200, NULL);
+    worker = kfix_thread(&f, "worker", worker_wait_until, (void *)200);
     start_controller(ctl_pulse_while_suspended);
     cr_assert_eq(kfix_run(&f), SIM_END_COMPLETE);
     ASSERT_ST(w.st, ZX_ERR_TIMED_OUT);
@@ -269,7 +255,7 @@ static void ctl_signal_then_suspend(sim_t *s, void *arg)
 Test(task, a_wait_satisfied_before_the_suspend_returns_its_result_after_resume)
 {
     setup();
-    worker = kfix_thread(&f, "worker", worker_wait_until_200, NULL);
+    worker = kfix_thread(&f, "worker", worker_wait_until, (void *)200);
     start_controller(ctl_signal_then_suspend);
     cr_assert_eq(kfix_run(&f), SIM_END_COMPLETE);
     cr_assert_eq(c0.at, 10);
