@@ -1,8 +1,9 @@
 /* thread.c - Simulated threads, their tasks, and the stacks the tasks run on.
  *
  * Stacks. Every task runs on its own stack, mapped with mmap: one guard page (PROT_NONE) at
- * the low end, then `stack_size` bytes, reserved but not committed (MAP_NORESERVE), so a
- * thousand 256 KiB stacks cost only the pages they touch. A task that overflows its stack
+ * the low end, then `stack_size` bytes (and the few KiB that cache colouring moves, below),
+ * reserved but not committed (MAP_NORESERVE), so a thousand 256 KiB stacks cost only the
+ * pages they touch. A task that overflows its stack
  * touches the guard page and takes SIGSEGV; the handler below runs on an alternate signal
  * stack, names the simulated thread and task whose guard page was hit, and lets the signal
  * kill the process. Silent corruption of a neighbour's stack is impossible.
@@ -41,6 +42,22 @@ static size_t page_size(void)
     return size;
 }
 
+/* Cache colouring. A task's hot lines are its struct's first line (every park, wake-up and
+ * dispatch) and the top frames of its stack (every switch). At one offset modulo the page in
+ * every mapping, those lines of all tasks would compete for the sets that offset selects: in
+ * a physically indexed L2 only the address bits above the page offset vary, so 1,000 tasks
+ * fought over 1/64th of it and most switches went to L3 (or not, depending on which physical
+ * pages a run got: wall-clock figures varied by 30% between runs). The struct moves down by
+ * one of STRUCT_COLOURS lines per mapping and the stack's start by one of STACK_COLOURS lines
+ * per task; cachegrind cannot show the gain, since it indexes every level by virtual address.
+ * Measured: pingpong +43%, timers +20% (medians of back-to-back pairs). The mapping is
+ * enlarged by both maxima, so a task always has the stack_size it asked for. */
+#define CACHE_LINE 64u
+#define STRUCT_COLOURS 32u
+#define STACK_COLOURS 64u
+#define STRUCT_BYTES ((sizeof(sim_task_t) + CACHE_LINE - 1) & ~(size_t)(CACHE_LINE - 1))
+#define COLOURING_BYTES (STRUCT_BYTES + (STRUCT_COLOURS + STACK_COLOURS - 2) * CACHE_LINE)
+
 /* Maps guard page + stack + the task struct itself, near the top of the mapping: the struct
  * and the stack's hot top frames then share a page, which halves the pages (TLB entries) a
  * switch touches. The struct sits `colour` bytes below the top (task_obtain says why).
@@ -48,7 +65,7 @@ static size_t page_size(void)
 static sim_task_t *stack_map(size_t usable, size_t colour)
 {
     size_t page = page_size();
-    size_t header = ((sizeof(sim_task_t) + 63) & ~(size_t)63) + colour;
+    size_t header = STRUCT_BYTES + colour;
     size_t total = usable + page;
     uint8_t *map = mmap(NULL, total, PROT_READ | PROT_WRITE,
                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -72,7 +89,7 @@ static void task_entry(void *arg);
 static sim_task_t *task_obtain(sim_t *s, size_t stack_size)
 {
     size_t page = page_size();
-    size_t usable = (stack_size + page - 1) & ~(page - 1);
+    size_t usable = (stack_size + COLOURING_BYTES + page - 1) & ~(page - 1);
     for (sim_task_t **pp = &s->free_tasks; *pp; pp = &(*pp)->next_ready) {
         sim_task_t *t = *pp;
         if (t->stack_map_size == usable + page) {
@@ -81,15 +98,7 @@ static sim_task_t *task_obtain(sim_t *s, size_t stack_size)
             return t;
         }
     }
-    /* Struct colouring. The struct's first line is touched by every park, wake-up and
-     * dispatch. At one offset modulo the page in every mapping, the first lines of all tasks
-     * would compete for the sets that this offset selects: in a physically indexed L2 only
-     * the address bits above the page offset vary, so 1,000 tasks fought over 1/64th of it
-     * and every switch went to L3 (or not, depending on which physical pages the run got:
-     * wall-clock figures varied by 30% between runs). 32 offsets a cache line apart spread
-     * them; cachegrind cannot show it, since it indexes every level by virtual address.
-     * Measured: pingpong +43%, timers +20% (medians of back-to-back pairs). */
-    size_t colour = (size_t)(s->stats.stacks_mapped % 32) * 64;
+    size_t colour = (size_t)(s->stats.stacks_mapped % STRUCT_COLOURS) * CACHE_LINE;
     sim_task_t *t = stack_map(usable, colour);
     if (!t)
         return NULL;
@@ -132,10 +141,7 @@ int sim__task_create(sim_t *s, sim_thread_t *th, const char *name, sim_task_fn f
     t->arg = arg;
     t->data = NULL;
     sim_timer_init(&t->deadline, deadline_fired, t);
-    /* Stack colouring: with every stack starting at the same offset modulo the page, the hot
-     * top frames of all tasks compete for the same few cache sets; shifting each start by a
-     * different multiple of a cache line spreads them over all sets of a page. */
-    size_t colour = (size_t)(t->id % 64) * 64;
+    size_t colour = (size_t)(t->id % STACK_COLOURS) * CACHE_LINE; /* cache colouring, above */
     t->ctx_stack_lo = t->stack_map + page_size();
     sim__ctx_make(&t->ctx, t->ctx_stack_lo, t->stack_size - colour, task_entry, t);
     th->tasks_alive++;
@@ -434,7 +440,7 @@ static void fault_handler(int sig, siginfo_t *info, void *uctx)
             write_str("' (task '");
             write_str(t->name ? t->name : "?");
             write_str("', stack ");
-            write_dec(t->stack_size);
+            write_dec(t->thread ? t->thread->stack_size : t->stack_size); /* as asked for */
             write_str(" bytes); raise its stack_size\n");
             break;
         }

@@ -251,6 +251,28 @@ Test(thread, stack_overflow_hits_the_guard_page, .signal = SIGSEGV)
     sim_run(s);
 }
 
+/* Uses about 3 KiB of its stack, then parks once so that every thread's stack is live. */
+static void uses_3k(sim_t *s, void *arg)
+{
+    (void)arg;
+    volatile char frame[3 * 1024];
+    memset((char *)frame, 1, sizeof(frame));
+    sim_sleep(s, SIM_CLOCK_MONO, 10);
+    cr_assert_eq(frame[sizeof(frame) - 1], 1);
+}
+
+/* The cache colouring of stacks moves each task's struct and stack start by up to a few KiB;
+ * a task must still get every byte of the stack_size it asked for, whatever its colour. */
+Test(thread, small_stacks_get_their_size_under_every_colour)
+{
+    sim_t *s = make_sim();
+    sim_thread_opts_t opts = {.stack_size = 4096};
+    for (int i = 0; i < 130; i++) /* more than every combination of the two colours' cycles */
+        cr_assert_eq(sim_thread_create(s, "small", uses_3k, NULL, &opts, NULL), 0);
+    cr_assert_eq(sim_run(s), SIM_END_COMPLETE);
+    sim_destroy(s);
+}
+
 Test(thread, thread_names_and_ids)
 {
     sim_t *s = make_sim();
