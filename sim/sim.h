@@ -427,9 +427,10 @@ typedef struct sim_trace_sqlite_deriver {
 /* Opens or creates the trace file `path`: creates the schema in a new file, and migrates a
  * file of an older schema version in one transaction (its finished runs get the new derived
  * tables). `deriver` (may be NULL; copied) adds the derived tables of the layers above the
- * engine to every run. Returns 0 and a handle, or SIM_EIO (not a database, not a wakesim
- * trace, a newer schema, cannot open, write or migrate) with a one-line message in
- * err[err_size], or SIM_ENOMEM. */
+ * engine to every run; without one, a migration whose new tables are the deriver's is refused
+ * when the file holds finished runs (it would leave them empty). Returns 0 and a handle, or
+ * SIM_EIO (not a database, not a wakesim trace, a newer schema, cannot open, write or
+ * migrate) with a one-line message in err[err_size], or SIM_ENOMEM. */
 int sim_trace_sqlite_open(const char *path, const sim_trace_sqlite_deriver_t *deriver,
                           sim_trace_sqlite_t **out, char *err, size_t err_size);
 /* Closes the file and frees the handle, in every case (NULL is allowed). A run still open
@@ -457,8 +458,9 @@ void sim_trace_sqlite_interrupt(sim_trace_sqlite_t *db);
 int sim_trace_sqlite_expectation_add(sim_trace_sqlite_t *db, int64_t run_id, uint32_t index,
                                      bool ok, const char *description);
 /* Rebuilds the derived tables of run `run_id` from its `events` rows (what the sink does at
- * each run's end), in one transaction: e.g. for a run whose process was killed. Returns 0,
- * SIM_ESTATE while a run is open in this handle, or SIM_EIO. */
+ * each run's end), in one transaction: e.g. for a run whose process was killed. The engine's
+ * tables, and the deriver's if the handle has one. Returns 0, SIM_ESTATE while a run is open
+ * in this handle, or SIM_EIO. */
 int sim_trace_sqlite_derive(sim_trace_sqlite_t *db, int64_t run_id);
 
 /* The last error's one-line message ("" if none); valid until the next call on `db`. The

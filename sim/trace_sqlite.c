@@ -318,7 +318,7 @@ static int bind_text_or_null(sqlite3_stmt *st, int index, const char *text)
 
 /* ---- The chunk table ------------------------------------------------------------------------- */
 
-/* An eponymous virtual table, `temp.wakesim_chunk`, whose rows are the chunk the writer is
+/* An eponymous virtual table, `wakesim_chunk`, whose rows are the chunk the writer is
  * writing (t->writing), so that one `INSERT INTO events ... SELECT ... FROM wakesim_chunk`
  * moves a whole chunk: SQLite's per-statement work (step, reset) and every sqlite3_bind_*
  * call drop out, and each value goes from the chunk straight into the record SQLite builds.
@@ -444,6 +444,8 @@ static const char *const statement_sql[ST_COUNT] = {
                         " kind, object, arg0, arg1, arg2, arg3, status, text)"
                         " SELECT ?1, idx, time_mono_ns, time_boot_ns, thread_id, kind, object,"
                         " arg0, arg1, arg2, arg3, status, text FROM temp.wakesim_chunk",
+    /* temp.: the eponymous table answers in any schema, and a table named wakesim_chunk that
+     * a user created in the file's main schema cannot shadow it there. */
     [ST_INSERT_KIND] = "INSERT INTO kinds (run_id, kind, name) VALUES (?1, ?2, ?3)",
     [ST_RUN_INSERT] = "INSERT INTO runs (scenario, scenario_path, scenario_sha256, seed, strategy,"
                       " manager, wakesim_version, verdict, host_started_at) VALUES (?1, ?2, ?3,"
@@ -521,8 +523,8 @@ static int schema_refuse(sim_trace_sqlite_t *t, int64_t version, int64_t objects
 
 /* ---- Migrations ------------------------------------------------------------------------------ */
 
-/* reports/migrate_<to>.sql takes a file from version to-1 to `to`; the runs already in the file
- * then get the tables it added from `derive` (NULL: none needed). A new file is schema.sql,
+/* reports/migrate_<to>.sql takes a file from version to-1 to `to`; with `derive`, the runs
+ * already in the file then get the tables it added from the deriver. A new file is schema.sql,
  * views.sql and every migration in order, so a migrated file and a new one have one schema. */
 typedef struct migration {
     int to;
@@ -539,14 +541,17 @@ _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == SIM_TRACE_SQLITE_SC
 
 /* Has the deriver rebuild every run that was derived when it ended: those with a fingerprint
  * (killed and abandoned runs were never derived; sim_trace_sqlite_derive can still build
- * them). The run ids are read first: a deriver may write or drop tables, which SQLite refuses
- * while a read of the same connection is pending. */
+ * them). Without a deriver the migration is refused rather than leaving those runs with empty
+ * tables in a file that says it has them. The run ids are read first: a deriver may write or
+ * drop tables, which SQLite refuses while a read of the same connection is pending. */
 static int derive_finished_runs(sim_trace_sqlite_t *t, const char *what)
 {
-    if (!t->deriver.rebuild)
-        return 0;
     int64_t runs = 0;
     int rc = query_int(t, "SELECT count(*) FROM runs WHERE fingerprint IS NOT NULL", &runs, what);
+    if (rc == 0 && runs > 0 && !t->deriver.rebuild)
+        return fail_with(t, SIM_EIO, "%s: its runs need the layers' derived tables, which this"
+                                     " handle cannot build (`wakesim run --db` upgrades the"
+                                     " file)", what);
     int64_t *ids = rc == 0 && runs > 0 ? calloc((size_t)runs, sizeof(*ids)) : NULL;
     if (rc == 0 && runs > 0 && !ids)
         return fail_with(t, SIM_ENOMEM, "out of memory");

@@ -10,6 +10,7 @@
  * never inside a run.
  */
 #include "bench.h"
+#include "trace_file.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,33 +150,35 @@ static int bench_spawn(sim_t *s, const bench_opts_t *o, void *mem)
     return 0;
 }
 
-/* --db: opens the trace file and begins the run in it, before the timed part (constant
- * costs); the events, the run's derive step and its commits are timed with the run. */
-static int bench_db_begin(const bench_opts_t *o, sim_t *s, sim_trace_sqlite_t **db,
+/* --db: opens the trace file as `wakesim run` does (with the deriver: an older file is
+ * upgraded the same way) and begins the run in it, before the timed part (constant costs);
+ * the events, the run's derive step and its commits are timed with the run. */
+static int bench_db_begin(const bench_opts_t *o, sim_t *s, trace_file_t *file,
                           bench_result_t *out)
 {
-    int rc = sim_trace_sqlite_open(o->db, NULL, db, out->error, sizeof(out->error));
+    int rc = trace_file_open(file, o->db, out->error, sizeof(out->error));
     if (rc != 0)
         return rc;
     char scenario[64];
     snprintf(scenario, sizeof(scenario), "bench %s", o->workload);
     sim_trace_sqlite_run_info_t info = {.scenario = scenario};
-    rc = sim_trace_sqlite_run_begin(*db, s, &info, NULL);
+    rc = sim_trace_sqlite_run_begin(file->db, s, &info, NULL);
     if (rc != 0)
-        snprintf(out->error, sizeof(out->error), "%s", sim_trace_sqlite_errmsg(*db));
+        snprintf(out->error, sizeof(out->error), "%s", sim_trace_sqlite_errmsg(file->db));
     return rc;
 }
 
 /* Closes the trace file (timed apart: the WAL checkpoint of the last connection). */
-static int bench_db_end(sim_trace_sqlite_t *db, int rc, bench_result_t *out)
+static int bench_db_end(trace_file_t *file, int rc, bench_result_t *out)
 {
+    sim_trace_sqlite_t *db = file->db;
     if (rc == 0 && out->end == SIM_END_SINK_ERROR) {
         snprintf(out->error, sizeof(out->error), "%s", sim_trace_sqlite_errmsg(db));
         rc = SIM_EIO;
     }
     double t0 = wall_now_s();
     char err[SIM_TRACE_SQLITE_ERR_SIZE];
-    int close_rc = sim_trace_sqlite_close(db, err, sizeof(err));
+    int close_rc = trace_file_close(file, err, sizeof(err));
     out->db_close_s = wall_now_s() - t0;
     if (rc == 0 && close_rc != 0) {
         snprintf(out->error, sizeof(out->error), "%s", err);
@@ -199,9 +202,9 @@ int bench_run(const bench_opts_t *o, bench_result_t *out)
         free(mem);
         return rc;
     }
-    sim_trace_sqlite_t *db = NULL;
+    trace_file_t file = {0};
     if (o->db)
-        rc = bench_db_begin(o, s, &db, out);
+        rc = bench_db_begin(o, s, &file, out);
     bench_events = 0;
     bench_trace = o->trace || o->db;
     double t0 = wall_now_s();
@@ -218,5 +221,5 @@ int bench_run(const bench_opts_t *o, bench_result_t *out)
     }
     sim_destroy(s);
     free(mem);
-    return db ? bench_db_end(db, rc, out) : rc;
+    return file.db ? bench_db_end(&file, rc, out) : rc;
 }

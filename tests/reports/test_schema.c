@@ -330,6 +330,18 @@ Test(schema, a_version_1_file_is_migrated_with_its_finished_runs_derived, .timeo
     cr_assert_eq(query_int(r, "SELECT count(*) FROM sqlite_schema WHERE name = 'slice'"), 0);
     sqlite3_close(r);
 
+    /* A handle without the deriver cannot build the new tables: it refuses to migrate, and
+     * the file stays as it was. */
+    sim_trace_sqlite_t *bare = NULL;
+    char bare_err[SIM_TRACE_SQLITE_ERR_SIZE];
+    cr_assert_eq(sim_trace_sqlite_open(path, NULL, &bare, bare_err, sizeof(bare_err)), SIM_EIO);
+    cr_assert_null(bare);
+    cr_assert_not_null(strstr(bare_err, "wakesim run --db"), "%s", bare_err);
+    cr_assert_eq(strncmp(bare_err, path, strlen(path)), 0, "names the file: %s", bare_err);
+    r = reader(path);
+    cr_assert_eq(query_int(r, "PRAGMA user_version"), 1);
+    sqlite3_close(r);
+
     open_close(path);
 
     r = reader(path);
