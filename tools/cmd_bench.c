@@ -34,9 +34,10 @@ static void bench_help(void)
            "  --db=FILE                ... written to the SQLite trace FILE (implies\n"
            "                           --trace); adds trace_events=N db_close_s=C\n"
            "  scenario  runs FILE as `wakesim run` does, expectations unjudged, and prints\n"
-           "            events=N (traced events) sim_time_ns=T wall_s=W events_per_s=R;\n"
-           "            --db=F also writes it into the trace file F and adds db_open_s and\n"
-           "            db_close_s (tools/bench-trace compares the two side by side)\n"
+           "            events=N (traced events) sim_time_ns=T wall_s=W events_per_s=R\n"
+           "            end=E fingerprint=F; --db=F also writes the run into the trace file\n"
+           "            F and adds db_open_s and db_close_s (tools/bench-trace compares the\n"
+           "            two side by side)\n"
            "  --verbose                engine statistics and the fingerprint on stderr\n");
 }
 
@@ -103,6 +104,9 @@ int cmd_bench(int argc, char **argv)
             bench_help();
             return CLI_EXIT_OK;
         } else if (argv[i][0] != '-' && !o.workload) {
+            if (strcmp(argv[i], "scenario") == 0) /* its options differ: it parses its own */
+                return cli_usage_error("bench", "'scenario' must come right after 'bench':"
+                                                " wakesim bench scenario FILE [--db=F]");
             o.workload = argv[i];
         } else if (cli_option(argc, argv, &i, "actors", &v)) {
             rc = bench_parse_u64("actors", v, &o.actors);

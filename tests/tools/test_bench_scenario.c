@@ -110,6 +110,9 @@ Test(bench_scenario, bad_input_gets_the_documented_exit_codes)
     cr_assert_not_null(strstr(r.err, "expects a scenario file"), "%s", r.err);
     cli_run(&r, "bench scenario " SCENARIO " --bogus");
     cr_assert_eq(r.status, CLI_EXIT_USAGE);
+    cli_run(&r, "bench --verbose scenario " SCENARIO);
+    cr_assert_eq(r.status, CLI_EXIT_USAGE);
+    cr_assert_not_null(strstr(r.err, "must come right after 'bench'"), "%s", r.err);
     cli_run(&r, "bench scenario " WAKESIM_SOURCE_DIR "/tests/tools/data/typos.json");
     cr_assert_eq(r.status, CLI_EXIT_INVALID, "%s", r.err);
     cr_assert_not_null(strstr(r.err, "typos.json:"), "names the file: %s", r.err);
