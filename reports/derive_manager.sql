@@ -2,9 +2,11 @@
 -- its `events` (schema version 2, migrate_2.sql), after derive_sim.sql (it reads `objects`
 -- and `threads`).
 --
--- Run by sim/trace_sqlite.c inside the run's last transaction with :run_id bound, by
--- sim_trace_sqlite_derive() to rebuild a run, and once per finished run when a version-1 file
--- is migrated. Idempotent: it first deletes what it builds. The layers' kinds are numbered in
+-- The specification of these tables: reports/derive.c builds them in C, during each run and
+-- when a run is rebuilt or a version-1 file migrated, and must give exactly this script's rows
+-- (tests/reports/test_derive.c runs both on every shipped scenario and compares them cell by
+-- cell). Run it by hand with :run_id bound, e.g. in the sqlite3 shell (reports/SCHEMA.md).
+-- Idempotent: it first deletes what it builds. The layers' kinds are numbered in
 -- their X-macro tables (kernel.h KERNEL_TRACE_KINDS, manager.h MANAGER_TRACE_KINDS, world.h
 -- WORLD_TRACE_KINDS), whose argument docs each statement below cites; a kind is used only if
 -- the run spelled it as expected (temp.wanted), so a run of another layer that reuses a number

@@ -154,6 +154,8 @@ static int table_grow(strpool_t *p)
 
 static uint32_t pool_add(strpool_t *p, const char *s, size_t len)
 {
+    if (p->size + len + 1 > UINT32_MAX)
+        return TEXT_FAIL; /* offsets are 32-bit; checked before any id is taken */
     if (p->size + len + 1 > p->capacity) {
         size_t capacity = p->capacity ? p->capacity : 4096;
         while (p->size + len + 1 > capacity)
@@ -167,7 +169,7 @@ static uint32_t pool_add(strpool_t *p, const char *s, size_t len)
     if (p->offsets.count == 0 && !vec_push(&p->offsets, sizeof(uint32_t)))
         return TEXT_FAIL; /* id 0 is TEXT_NULL */
     uint32_t *offset = vec_push(&p->offsets, sizeof(uint32_t));
-    if (!offset || p->size + len + 1 > UINT32_MAX)
+    if (!offset)
         return TEXT_FAIL;
     *offset = (uint32_t)p->size;
     memcpy(p->bytes + p->size, s, len);
