@@ -1,7 +1,9 @@
 -- derive_sim.sql - Builds a run's threads, objects and violations from its `events` rows.
 --
--- Run by sim/trace_sqlite.c inside the run's last transaction, with :run_id bound, and by
--- sim_trace_sqlite_derive() to rebuild a run. Idempotent: it first deletes what it builds.
+-- The specification of these tables, which sim/trace_sqlite_engine.c builds in C from the
+-- events of each run as they are traced (tests/sim/test_trace_sqlite.c compares both), and
+-- the way to rebuild them from the file alone: sim/trace_sqlite_schema.c runs it with :run_id
+-- bound for sim_trace_sqlite_derive(). Idempotent: it first deletes what it builds.
 -- The engine's kinds (1..99, sim.h SIM_TRACE_KINDS) are rare: the partial index events_sim
 -- finds them without scanning the run, one query copies them to a temporary table, and every
 -- statement after it reads only that table. (The query's `kind < 100` must stay spelled as

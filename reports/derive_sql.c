@@ -48,9 +48,9 @@ static int exec(const writer_t *w, const char *sql, const char *what)
 /* The rows go in with one `INSERT INTO t (...) SELECT c0, c1, ... FROM wakesim_derive_rows(?)`
  * per table, over an eponymous virtual table that reads the built arrays: SQLite's own cost
  * per row (building and inserting the record) stays, but no sqlite3_bind_* call per value, each
- * of which takes the connection's mutex. trace_sqlite.c's chunk table measured the same trade
- * for `events`: one-row bound INSERTs 9,600 instructions a row, the virtual table 4,800. The
- * module is registered for the call and removed after it. */
+ * of which takes the connection's mutex. The chunk table of sim/trace_sqlite_writer.c measured
+ * the same trade for `events`: one-row bound INSERTs 9,600 instructions a row, the virtual
+ * table 4,800. The module is registered for the call and removed after it. */
 #define MODULE "wakesim_derive_rows"
 #define POINTER_TYPE "wakesim_derive_feed"
 #define COLUMNS_MAX 38 /* suspends */

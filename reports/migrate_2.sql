@@ -3,7 +3,7 @@
 -- and race questions.
 --
 -- One file serves both ways, so that a migrated file and a new file cannot differ:
--- sim/trace_sqlite.c runs schema.sql, views.sql and then every migrate_<n>.sql in order when
+-- sim/trace_sqlite_schema.c runs schema.sql, views.sql and every migrate_<n>.sql in order when
 -- it creates a file, and runs the migrate_<n>.sql a version-(n-1) file lacks when it opens one
 -- (then has the deriver rebuild each finished run already in the file). The tables are filled
 -- at each run's end by the deriver (reports/derive.c), from the run's `events` only, exactly

@@ -1,6 +1,6 @@
 -- schema.sql - The wakesim trace, schema version 1: one SQLite file holds many runs.
 --
--- sim/trace_sqlite.c executes this file once, when it creates a trace file, then views.sql.
+-- sim/trace_sqlite_schema.c executes this file once, when it creates a trace file, then views.sql.
 -- Every table and column is documented in SCHEMA.md. During a run the writer inserts only
 -- `events` (and `kinds`); the other per-run tables are derived from `events` at the run's
 -- end by derive_sim.sql and the deriver (derive.c, specified by derive_manager.sql), so any of

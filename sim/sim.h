@@ -365,7 +365,7 @@ void sim_sha256_final(sim_sha256_t *h, uint8_t digest[SIM_SHA256_SIZE]);
 /* One-shot: the digest of `data` as lowercase hex. */
 void sim_sha256_hex(const void *data, size_t size, char hex[SIM_SHA256_HEX_SIZE]);
 
-/* ---- SQLite trace sink (trace_sqlite.c) ---------------------------------------------------- */
+/* ---- SQLite trace sink (trace_sqlite*.c) --------------------------------------------------- */
 
 /* Writes runs into a SQLite file that holds many runs; the schema is reports/schema.sql,
  * documented in reports/SCHEMA.md. During a run only raw `events` rows are written, in

@@ -79,7 +79,7 @@ static int deriver_event(void *ctx, const sim_trace_event_t *ev, char *err, size
         rc = derive_kind(d->run, ev->kind, ev->kind_name);
     if (rc != 0)
         return status_message(rc, err, err_size);
-    /* The values as the sink stores them (trace_sqlite.c chunk_add). */
+    /* The values as the sink stores them (trace_sqlite_writer.c, chunk_add). */
     derive_row_t row = {
         .idx = (int64_t)ev->index,
         .time_mono_ns = ev->time_mono_ns,

@@ -144,7 +144,7 @@ static void exec(sqlite3 *db, const char *sql)
     cr_assert_eq(sqlite3_exec(db, sql, NULL, NULL, &msg), SQLITE_OK, "%s: %s", sql, msg);
 }
 
-/* Runs a script statement by statement with :run_id bound (exec_script in trace_sqlite.c). */
+/* Runs a script statement by statement with :run_id bound (exec_script in trace_sqlite_schema.c). */
 static void exec_script(sqlite3 *db, const char *script, int64_t run)
 {
     const char *tail = script;
