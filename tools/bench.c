@@ -19,7 +19,7 @@
 
 #define BENCH_STACK_SIZE (64u * 1024u)
 
-static double wall_now_s(void)
+double bench_wall_now_s(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -176,10 +176,10 @@ static int bench_db_end(trace_file_t *file, int rc, bench_result_t *out)
         snprintf(out->error, sizeof(out->error), "%s", sim_trace_sqlite_errmsg(db));
         rc = SIM_EIO;
     }
-    double t0 = wall_now_s();
+    double t0 = bench_wall_now_s();
     char err[SIM_TRACE_SQLITE_ERR_SIZE];
     int close_rc = trace_file_close(file, err, sizeof(err));
-    out->db_close_s = wall_now_s() - t0;
+    out->db_close_s = bench_wall_now_s() - t0;
     if (rc == 0 && close_rc != 0) {
         snprintf(out->error, sizeof(out->error), "%s", err);
         rc = close_rc;
@@ -207,12 +207,12 @@ int bench_run(const bench_opts_t *o, bench_result_t *out)
         rc = bench_db_begin(o, s, &file, out);
     bench_events = 0;
     bench_trace = o->trace || o->db;
-    double t0 = wall_now_s();
+    double t0 = bench_wall_now_s();
     if (rc == 0)
         rc = bench_spawn(s, o, mem);
     if (rc == 0) {
         out->end = sim_run(s);
-        out->wall_s = wall_now_s() - t0;
+        out->wall_s = bench_wall_now_s() - t0;
         out->events = bench_events;
         out->sim_time_ns = sim_now_boot(s);
         out->fingerprint = sim_fingerprint(s);

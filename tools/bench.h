@@ -29,6 +29,10 @@ typedef struct bench_result {
     char error[SIM_TRACE_SQLITE_ERR_SIZE]; /* the trace file's error when bench_run fails */
 } bench_result_t;
 
+/* Host time from a monotonic clock, in seconds: what every wall_s of `wakesim bench` is measured
+ * with (never read inside a run). */
+double bench_wall_now_s(void);
+
 /* The defaults of the README: timers A=1000 K=1000 seed=1, pingpong P=500 R=1000, fifo. */
 void bench_opts_default(bench_opts_t *o);
 /* Runs one workload; returns 0 or a SIM_E* error (out of memory, unknown workload, SIM_EIO

@@ -11,17 +11,10 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
+#include "bench.h"
 #include "scenario.h"
 #include "trace_file.h"
-
-static double wall_now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 typedef struct bench_scenario_ctx {
     const scenario_t *sc;
@@ -58,9 +51,9 @@ int bench_scenario_run(const char *path, const char *db_path, bench_scenario_res
     trace_file_t file = {0};
     bench_scenario_ctx_t ctx = {.sc = sc};
     if (db_path) {
-        double t0 = wall_now_s();
+        double t0 = bench_wall_now_s();
         rc = trace_file_open(&file, db_path, out->error, sizeof(out->error));
-        out->db_open_s = wall_now_s() - t0;
+        out->db_open_s = bench_wall_now_s() - t0;
         if (rc != 0) {
             scenario_destroy(sc);
             return rc;
@@ -80,9 +73,9 @@ int bench_scenario_run(const char *path, const char *db_path, bench_scenario_res
         .on_created_ctx = &ctx,
     };
     world_t *w = NULL;
-    double t0 = wall_now_s();
+    double t0 = bench_wall_now_s();
     rc = world_run(&sc->world, &wo, &w, out->error, sizeof(out->error));
-    out->wall_s = wall_now_s() - t0;
+    out->wall_s = bench_wall_now_s() - t0;
     if (w) {
         sim_t *s = world_sim(w);
         out->trace_events = sim_trace_count(s);
@@ -94,9 +87,9 @@ int bench_scenario_run(const char *path, const char *db_path, bench_scenario_res
         snprintf(out->error, sizeof(out->error), "%s", sim_trace_sqlite_errmsg(ctx.db));
     if (db_path) {
         char err[SIM_TRACE_SQLITE_ERR_SIZE];
-        double t1 = wall_now_s();
+        double t1 = bench_wall_now_s();
         int close_rc = trace_file_close(&file, err, sizeof(err));
-        out->db_close_s = wall_now_s() - t1;
+        out->db_close_s = bench_wall_now_s() - t1;
         if (close_rc != 0 && rc == 0) {
             snprintf(out->error, sizeof(out->error), "%s", err);
             rc = close_rc;
